@@ -1,0 +1,59 @@
+# Colloquium — everyday commands. `make run` serves the demo site; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+CATALOGS := $(wildcard colloquium/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: install run test test-sqlite test-postgres lint translations extract-translations clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+translations: install $(COMPILED)
+
+colloquium/translations/%/LC_MESSAGES/messages.mo: colloquium/translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+extract-translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o colloquium/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i colloquium/translations/messages.pot -d colloquium/translations --no-fuzzy-matching --ignore-obsolete
+
+run: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check colloquium tests migrations
+	$(BIN)/ruff format --check colloquium tests
+
+# Every test on SQLite, then again on PostgreSQL when a server answers at POSTGRES_TEST_URL
+# (REQUIRE_POSTGRES=1 turns a missing server into a failure, as CI does).
+test: translations lint test-sqlite
+	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_TEST_URL)"; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	elif [ -n "$(REQUIRE_POSTGRES)" ]; then \
+		echo "PostgreSQL is required but does not answer at $(POSTGRES_TEST_URL)"; exit 1; \
+	else \
+		echo "== PostgreSQL does not answer at $(POSTGRES_TEST_URL): its run was skipped"; \
+	fi
+
+test-sqlite: translations
+	@echo "== tests on SQLite"
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: translations
+	@echo "== tests on PostgreSQL ($(POSTGRES_TEST_URL))"
+	COLLOQUIUM_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(COMPILED)

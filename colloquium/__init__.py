@@ -1,0 +1,39 @@
+"""Colloquium: the yearly colloquium of Ensemble contre la traite des êtres humains."""
+
+from flask import Flask
+
+from colloquium.config import load_config
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, commands, error pages."""
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder="../templates",
+    )
+    load_config(app, test_config)
+
+    from colloquium import cli, errors, i18n, navigation, security
+    from colloquium.database import init_database
+    from colloquium.extensions import csrf, db, limiter, mail, migrate
+
+    init_database(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    navigation.init_app(app)
+
+    from colloquium.editions.views import bp as editions_bp
+    from colloquium.pages.views import bp as pages_bp
+
+    app.register_blueprint(editions_bp)
+    app.register_blueprint(pages_bp)
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,22 @@
+"""Registers each domain's command group, and ``flask demo``."""
+
+import click
+from flask import Flask
+
+from colloquium import demo
+from colloquium.editions.cli import edition_cli
+from colloquium.extensions import db
+
+
+@click.command("demo")
+def demo_command():
+    """Load demonstration data (idempotent)."""
+    for line in demo.load_demo():
+        click.echo(line)
+    db.session.commit()
+
+
+def init_app(app: Flask) -> None:
+    """Attach every command group to ``flask``."""
+    app.cli.add_command(edition_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,42 @@
+"""Binding the database to the app, with the SQLite settings that make it safe to share."""
+
+import sqlalchemy as sa
+from flask import Flask, has_request_context, request
+
+from colloquium.extensions import db
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def init_database(app: Flask) -> None:
+    """Bind Flask-SQLAlchemy and, on SQLite, turn on WAL, a busy timeout and IMMEDIATE writes."""
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
+    # The pysqlite recipe from the SQLAlchemy docs: let SQLAlchemy, not the driver, emit BEGIN.
+    # Write transactions begin IMMEDIATE: they take the write lock up front, so two requests
+    # can never both read "one seat left" and then both try to write; the loser waits (busy
+    # timeout) instead of failing with "database is locked" halfway through. Requests that
+    # only read (GET, HEAD: they never write, by rule) begin DEFERRED and, in WAL mode, never
+    # wait for a writer. Commands and workers outside a request always write-lock.
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        reading = has_request_context() and request.method in READ_ONLY_METHODS
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -1,0 +1,39 @@
+"""Demonstration data: each domain adds its part; running it twice changes nothing."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from colloquium.db import utcnow
+from colloquium.editions import services as editions
+from colloquium.editions.services import EditionChanges
+
+DEMO_CAPACITY = 180
+
+
+def coming_year() -> int:
+    """The year of the next 17 October still to come (today included)."""
+    today = editions.local_today()
+    return today.year if today <= editions.default_date(today.year) else today.year + 1
+
+
+def load_demo() -> Iterator[str]:
+    """Create what is missing of the demo data, saying what it did."""
+    year = coming_year()
+    edition = editions.get_edition(year)
+    if edition is None:
+        edition = editions.create_edition(
+            year,
+            EditionChanges(
+                capacity=DEMO_CAPACITY,
+                title=f"Colloque du 17 octobre {year}",
+                theme="Protéger les victimes, poursuivre les exploiteurs : dix ans d'engagements "
+                "européens à l'épreuve du terrain",
+                venue_name="Maison de la Conférence (lieu fictif)",
+                venue_address="12 rue Imaginaire",
+                city="Paris",
+                registration_opens_at=utcnow() - timedelta(minutes=1),
+            ),
+        )
+        yield f"Edition {year} created: {edition.capacity} seats in {edition.city}."
+    else:
+        yield f"Edition {year} already there."

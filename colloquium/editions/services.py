@@ -1,0 +1,196 @@
+"""Creating, changing and finding editions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from colloquium.db import DomainError, utcnow
+from colloquium.editions.models import Edition
+from colloquium.extensions import db
+
+DEFAULT_TIMEZONE = "Europe/Paris"
+EUROPEAN_ANTI_TRAFFICKING_DAY = (10, 17)
+MIN_YEAR, MAX_YEAR = 2008, 2200
+
+
+def default_date(year: int) -> date:
+    """17 October of ``year``: the European Day against Trafficking in Human Beings."""
+    return date(year, *EUROPEAN_ANTI_TRAFFICKING_DAY)
+
+
+def default_closing(colloquium_day: date, timezone: str = DEFAULT_TIMEZONE) -> datetime:
+    """The day before the colloquium at 23:59 local time, as an aware UTC datetime."""
+    local = datetime.combine(colloquium_day - timedelta(days=1), time(23, 59), ZoneInfo(timezone))
+    return local.astimezone(UTC)
+
+
+def current_edition(today: date | None = None) -> Edition | None:
+    """The next edition to come (date ≥ today), else the latest one."""
+    today = today or local_today()
+    coming = db.session.scalar(
+        sa.select(Edition).where(Edition.date >= today).order_by(Edition.date).limit(1)
+    )
+    if coming is not None:
+        return coming
+    return db.session.scalar(sa.select(Edition).order_by(Edition.date.desc()).limit(1))
+
+
+def local_today() -> date:
+    """Today's date in the colloquium's time zone (the day changes at Paris midnight)."""
+    return datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).date()
+
+
+def get_edition(year: int) -> Edition | None:
+    """The edition of ``year``, if any."""
+    return db.session.scalar(sa.select(Edition).where(Edition.year == year))
+
+
+def list_editions() -> list[Edition]:
+    """Every edition, the most recent first."""
+    return list(db.session.scalars(sa.select(Edition).order_by(Edition.year.desc())))
+
+
+@dataclass
+class EditionChanges:
+    """What an organiser asks to change; ``None`` leaves a field as it is."""
+
+    capacity: int | None = None
+    date: date | None = None
+    title: str | None = None
+    theme: str | None = None
+    venue_name: str | None = None
+    venue_address: str | None = None
+    city: str | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    timezone: str | None = None
+    publish_programme: bool | None = None
+
+
+def create_edition(year: int, changes: EditionChanges | None = None) -> Edition:
+    """A new edition for ``year``, with the documented defaults for what is not given."""
+    changes = changes or EditionChanges()
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DomainError(
+            "year",
+            _l("The year must be between %(low)d and %(high)d.", low=MIN_YEAR, high=MAX_YEAR),
+        )
+    if get_edition(year) is not None:
+        raise DomainError("year", _l("An edition already exists for %(year)d.", year=year))
+    day = changes.date or default_date(year)
+    timezone = changes.timezone or DEFAULT_TIMEZONE
+    edition = Edition(
+        year=year,
+        date=day,
+        title=changes.title or default_title(year),
+        theme=changes.theme or "",
+        venue_name=changes.venue_name or "",
+        venue_address=changes.venue_address or "",
+        city=changes.city or "",
+        capacity=changes.capacity if changes.capacity is not None else 0,
+        seats_taken=0,
+        timezone=timezone,
+        registration_opens_at=changes.registration_opens_at or utcnow(),
+        registration_closes_at=changes.registration_closes_at
+        or default_closing(day, _valid_timezone(timezone)),
+        programme_published=bool(changes.publish_programme),
+    )
+    if edition.programme_published:
+        edition.programme_updated_at = utcnow()
+    _validate(edition)
+    db.session.add(edition)
+    db.session.flush()
+    return edition
+
+
+def update_edition(edition: Edition, changes: EditionChanges) -> Edition:
+    """Apply ``changes`` to ``edition`` after checking them; nothing changes if one is wrong."""
+    if changes.capacity is not None and changes.capacity < edition.seats_taken:
+        raise DomainError(
+            "capacity",
+            _l(
+                "The capacity cannot be lower than the %(taken)d seats already taken.",
+                taken=edition.seats_taken,
+            ),
+        )
+    values = {
+        "capacity": changes.capacity,
+        "date": changes.date,
+        "title": changes.title,
+        "theme": changes.theme,
+        "venue_name": changes.venue_name,
+        "venue_address": changes.venue_address,
+        "city": changes.city,
+        "registration_opens_at": changes.registration_opens_at,
+        "registration_closes_at": changes.registration_closes_at,
+        "timezone": changes.timezone,
+    }
+    proposed = {name: value for name, value in values.items() if value is not None}
+    candidate = Edition(**{**_fields(edition), **proposed})
+    _validate(candidate)
+    for name, value in proposed.items():
+        setattr(edition, name, value)
+    if changes.publish_programme is not None:
+        if changes.publish_programme and not edition.programme_published:
+            edition.programme_updated_at = utcnow()
+        edition.programme_published = changes.publish_programme
+    db.session.flush()
+    return edition
+
+
+def default_title(year: int) -> str:
+    return f"Colloque du 17 octobre {year}"
+
+
+def _fields(edition: Edition) -> dict:
+    names = (
+        "year",
+        "date",
+        "title",
+        "theme",
+        "venue_name",
+        "venue_address",
+        "city",
+        "capacity",
+        "seats_taken",
+        "registration_opens_at",
+        "registration_closes_at",
+        "timezone",
+    )
+    return {name: getattr(edition, name) for name in names}
+
+
+def _valid_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError("timezone", _l("Unknown time zone: %(name)s.", name=name)) from None
+    return name
+
+
+def _validate(edition: Edition) -> None:
+    """Check the rules an edition must always satisfy."""
+    _valid_timezone(edition.timezone)
+    if edition.capacity < 0:
+        raise DomainError("capacity", _l("The capacity cannot be negative."))
+    if edition.date.year != edition.year:
+        raise DomainError("date", _l("The date must fall in %(year)d.", year=edition.year))
+    if not edition.title.strip():
+        raise DomainError("title", _l("The title cannot be empty."))
+    opens, closes = edition.registration_opens_at, edition.registration_closes_at
+    if opens and closes and opens >= closes:
+        raise DomainError("registration_closes_at", _l("Registration must close after it opens."))
+    if closes:
+        end_of_day = datetime.combine(
+            edition.date + timedelta(days=1), time(0, 0), ZoneInfo(edition.timezone)
+        )
+        if closes > end_of_day:
+            raise DomainError(
+                "registration_closes_at",
+                _l("Registration cannot close after the colloquium has taken place."),
+            )

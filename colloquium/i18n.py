@@ -1,0 +1,82 @@
+"""Language choice (``?lang=`` cookie, then Accept-Language, then French) and date formats."""
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+
+from colloquium.extensions import babel
+
+LANG_COOKIE = "lang"
+ONE_YEAR = 365 * 24 * 3600
+
+
+def select_locale() -> str:
+    """The page language: an explicit ``?lang=``, the remembered choice, the browser's, French."""
+    languages = current_app.config["LANGUAGES"]
+    if request:
+        asked = request.args.get("lang")
+        if asked in languages:
+            return asked
+        remembered = request.cookies.get(LANG_COOKIE)
+        if remembered in languages:
+            return remembered
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return best
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def url_in_language(code: str) -> str:
+    """This page's address with ``?lang=code``, keeping its other query parameters."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    if request.endpoint and request.url_rule is not None:
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return "?" + urlencode(args, doseq=True)
+
+
+def long_date(value: date | datetime, weekday: bool = False) -> str:
+    """ "17 octobre 2027" / "17 October 2027" (day first in both languages)."""
+    pattern = "EEEE d MMMM y" if weekday else "d MMMM y"
+    return format_date(value, pattern)
+
+
+def time_of_day(value: datetime) -> str:
+    """ "14:30" in the configured time zone."""
+    return format_datetime(value, "HH:mm")
+
+
+def long_datetime(value: datetime) -> str:
+    """ "16 octobre 2027 à 23:59" style, in the configured time zone."""
+    return format_datetime(value, "d MMMM y, HH:mm")
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel, remember ``?lang=`` in a cookie, expose formatters to templates."""
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.after_request
+    def _remember_language(response):
+        asked = request.args.get("lang")
+        if asked in app.config["LANGUAGES"] and request.cookies.get(LANG_COOKIE) != asked:
+            response.set_cookie(
+                LANG_COOKIE,
+                asked,
+                max_age=ONE_YEAR,
+                samesite="Lax",
+                httponly=True,
+                secure=request.is_secure,
+            )
+        response.vary.update(("Accept-Language", "Cookie"))
+        return response
+
+    app.jinja_env.globals["url_in_language"] = url_in_language
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["long_datetime"] = long_datetime
+    app.jinja_env.filters["time_of_day"] = time_of_day
+
+    @app.context_processor
+    def _language_context():
+        return {"current_language": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])}

@@ -1,0 +1,46 @@
+"""The cooperative's static pages and the health check."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template
+
+from colloquium.extensions import db
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/about")
+def about():
+    """The cooperative: who it is and why it holds a colloquium every 17 October."""
+    return render_template("pages/about.html")
+
+
+@bp.get("/resources")
+def resources():
+    """The reference texts the cooperative acts on."""
+    return render_template("pages/resources.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    """The privacy notice."""
+    return render_template(
+        "pages/privacy.html",
+        retention_days=current_app.config["RETENTION_DAYS"],
+        policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
+    )
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 ``ok`` when the database answers, 503 otherwise (for load balancers)."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("Health check: the database does not answer")
+        return (
+            "unavailable\n",
+            503,
+            {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
+        )
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}

@@ -1,0 +1,134 @@
+"""Fixtures: an app with a fresh database per test, its client and CLI runner, helpers."""
+
+import os
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
+
+from colloquium import create_app
+from colloquium.extensions import db
+
+POSTGRES_URL = os.environ.get("COLLOQUIUM_TEST_DATABASE_URL")
+
+
+class RequestClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Tests keep an app context open to use services directly; without this, requests would
+    share its ``g`` (and so Flask-Babel's and Flask-Login's per-request caches) and its
+    database session. What the test has written is committed first, so the request sees it.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def database_url(tmp_path) -> str:
+    """PostgreSQL when COLLOQUIUM_TEST_DATABASE_URL is set, else a new SQLite file."""
+    return POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+def drop_everything(engine: sa.Engine) -> None:
+    """Remove every table, including ones the models no longer know (and alembic's)."""
+    metadata = sa.MetaData()
+    metadata.reflect(bind=engine)
+    metadata.drop_all(bind=engine)
+
+
+@pytest.fixture
+def instance_path(tmp_path):
+    path = tmp_path / "instance"
+    path.mkdir()
+    return str(path)
+
+
+@pytest.fixture
+def make_app(tmp_path, instance_path):
+    """Build apps on this test's fresh database; every app made is torn down after."""
+    made = []
+
+    def make(config: dict | None = None, create_schema: bool = True):
+        settings = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "PUBLIC_URL": "http://colloquium.test",
+            "SERVER_NAME": None,
+        }
+        settings.update(config or {})
+        app = create_app(settings, instance_path=instance_path)
+        app.test_client_class = RequestClient
+        on_postgres = settings["SQLALCHEMY_DATABASE_URI"] == POSTGRES_URL
+        with app.app_context():
+            if on_postgres:
+                drop_everything(db.engine)
+            if create_schema:
+                db.create_all()
+        made.append((app, on_postgres))
+        return app
+
+    yield make
+    for app, on_postgres in made:
+        with app.app_context():
+            db.session.remove()
+            if on_postgres:
+                drop_everything(db.engine)
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class QueryCounter:
+    """Counts the SQL statements the app sends while active."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __len__(self):
+        return len(self.statements)
+
+    def __repr__(self):
+        return f"{len(self)} queries:\n" + "\n".join(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as queries: ...`` then ``len(queries)``."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+                counter.statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting

@@ -1,0 +1,75 @@
+"""Settings: defaults, then instance/config.py, then COLLOQUIUM_* variables, then tests."""
+
+import stat
+import threading
+from pathlib import Path
+
+from colloquium import create_app
+
+
+def test_layers_apply_in_order(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(
+        'PUBLIC_URL = "https://from-instance.example"\nRETENTION_DAYS = 30\n'
+        'MAIL_SERVER = "smtp.instance.example"\n'
+    )
+    monkeypatch.setenv("COLLOQUIUM_RETENTION_DAYS", "60")
+    monkeypatch.setenv("COLLOQUIUM_MAIL_SERVER", "smtp.env.example")
+    app = create_app({"MAIL_SERVER": "smtp.test.example"}, instance_path=str(instance))
+    assert app.config["PUBLIC_URL"] == "https://from-instance.example"  # instance file
+    assert app.config["RETENTION_DAYS"] == 60  # the environment wins over the file, parsed
+    assert app.config["MAIL_SERVER"] == "smtp.test.example"  # test config wins over all
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"  # default
+    assert app.config["SESSION_COOKIE_SECURE"] is True  # public URL is https
+
+
+def test_sqlite_in_the_instance_folder_by_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("COLLOQUIUM_SQLALCHEMY_DATABASE_URI", raising=False)
+    app = create_app(instance_path=str(tmp_path / "inst"))
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        f"sqlite:///{tmp_path / 'inst' / 'colloquium.sqlite'}"
+    )
+
+
+def test_database_url_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLLOQUIUM_SQLALCHEMY_DATABASE_URI", "sqlite:///" + str(tmp_path / "x.db"))
+    app = create_app(instance_path=str(tmp_path / "inst"))
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("x.db")
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("COLLOQUIUM_SECRET_KEY", raising=False)
+    instance = tmp_path / "inst"
+    first = create_app(instance_path=str(instance)).config["SECRET_KEY"]
+    second = create_app(instance_path=str(instance)).config["SECRET_KEY"]
+    assert first == second and len(first) >= 64
+    mode = stat.S_IMODE((instance / "secret_key").stat().st_mode)
+    assert mode == 0o600
+    other = create_app(instance_path=str(tmp_path / "other")).config["SECRET_KEY"]
+    assert other != first
+
+
+def test_secret_key_from_the_environment_is_not_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLLOQUIUM_SECRET_KEY", "from-the-environment")
+    app = create_app(instance_path=str(tmp_path / "inst"))
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert not (tmp_path / "inst" / "secret_key").exists()
+
+
+def test_workers_starting_together_agree_on_one_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("COLLOQUIUM_SECRET_KEY", raising=False)
+    instance = tmp_path / "inst"
+    keys, barrier = [], threading.Barrier(8)
+
+    def start():
+        barrier.wait()
+        keys.append(create_app(instance_path=str(instance)).config["SECRET_KEY"])
+
+    threads = [threading.Thread(target=start) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(keys) == 8 and len(set(keys)) == 1
+    assert [p.name for p in Path(instance).iterdir() if p.name.startswith(".")] == []

@@ -1,0 +1,58 @@
+"""Both languages are complete, and dates read naturally in each."""
+
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from flask_babel import force_locale
+
+from colloquium.i18n import long_date
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = ROOT / "colloquium" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
+
+
+def test_every_string_has_a_french_translation(tmp_path):
+    template = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(template),
+            "--no-location",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with template.open("rb") as handle:
+        extracted = {m.id for m in read_po(handle) if m.id}
+    with CATALOG.open("rb") as handle:
+        french = {m.id: m for m in read_po(handle) if m.id}
+    missing = sorted(str(i) for i in extracted if i not in french)
+    assert missing == [], "run `make translations` and translate these"
+    untranslated = sorted(
+        str(m.id)
+        for m in french.values()
+        if m.id in extracted and (m.fuzzy or not (all(m.string) if m.pluralizable else m.string))
+    )
+    assert untranslated == []
+
+
+def test_dates_per_locale(app):
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert long_date(date(2027, 10, 17)) == "17 octobre 2027"
+            assert long_date(date(2027, 10, 17), weekday=True) == "dimanche 17 octobre 2027"
+        with force_locale("en"):
+            assert long_date(date(2027, 10, 17)) == "17 October 2027"
