@@ -29,8 +29,10 @@ def _user_or_404(user_id: int) -> User:
 @organiser_required
 def index():
     """Every account, with its role, association and state."""
-    return render_template("accounts/manage/index.html", users=services.list_users()), 200, (
-        NO_STORE
+    return (
+        render_template("accounts/manage/index.html", users=services.list_users()),
+        200,
+        (NO_STORE),
     )
 
 

@@ -30,9 +30,7 @@ class ProfileForm(FlaskForm):
 
 
 class NewAssociationForm(ProfileForm):
-    slug = StringField(
-        _l("Short name in addresses"), validators=[DataRequired(), Length(max=80)]
-    )
+    slug = StringField(_l("Short name in addresses"), validators=[DataRequired(), Length(max=80)])
 
 
 class InviteEditorForm(FlaskForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -156,15 +156,14 @@ def render_description(text: str) -> Markup:
     Links keep only http, https and mailto addresses and get ``rel="nofollow noopener"``.
     """
     html = markdown.markdown(text or "", output_format="html")
-    return Markup(
-        nh3.clean(
-            html,
-            tags=DESCRIPTION_TAGS,
-            attributes={"a": {"href", "title"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="nofollow noopener",
-        )
+    clean = nh3.clean(
+        html,
+        tags=DESCRIPTION_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener",
     )
+    return Markup(clean)  # noqa: S704 (nh3 has just removed everything unsafe)
 
 
 # -- Changing profiles ----------------------------------------------------------------------
@@ -190,10 +189,9 @@ class ProfileValues:
     city: str | None = None
     country: str | None = None
     areas: list[str] | None = None
-    member_since: int | None | str = ""  # "" leaves it as it is; None clears it
+    member_since: int | str | None = ""  # "" leaves it as it is; None clears it
     logo: Upload | None = None
     remove_logo: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def create_association(slug: str, values: ProfileValues, author=None) -> Association:
@@ -214,8 +212,9 @@ def create_association(slug: str, values: ProfileValues, author=None) -> Associa
         _set(association, name, value)
     db.session.add(association)
     db.session.flush()
-    _record(association, {name: {"old": None, "new": value} for name, value in proposed.items()},
-            author)
+    _record(
+        association, {name: {"old": None, "new": value} for name, value in proposed.items()}, author
+    )
     return association
 
 
@@ -337,9 +336,7 @@ def _proposed(association: Association, values: ProfileValues, creating: bool) -
             continue
         value = value.strip()
         if len(value) > LIMITS[name]:
-            raise DomainError(
-                name, _l("At most %(count)d characters, please.", count=LIMITS[name])
-            )
+            raise DomainError(name, _l("At most %(count)d characters, please.", count=LIMITS[name]))
         proposed[name] = value
     if "name" in proposed and not proposed["name"]:
         raise DomainError("name", _l("The name cannot be empty."))
