@@ -13,12 +13,12 @@ if TYPE_CHECKING:
 
 def profile_changed(association: Association, revision: AssociationRevision) -> None:
     """One e-mail to each organiser (but the author) saying which fields changed."""
-    from colloquium.mail.outbox import queue_mail  # TEMPORARY until the outbox lands
-
     fields = sorted(revision.changes)
     for organiser in active_organisers():
         if organiser.id == revision.author_id:
             continue
+        from colloquium.mail.outbox import queue_mail  # TEMPORARY until the outbox lands
+
         queue_mail(
             organiser.email,
             "associations/profile_changed",
