@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from colloquium.associations.models import AREAS
@@ -26,7 +27,7 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.areas.choices = [(code, label) for code, label in AREAS.items()]
+        self.areas.choices = [SelectChoice(code, label) for code, label in AREAS.items()]
 
 
 class NewAssociationForm(ProfileForm):
