@@ -116,3 +116,41 @@ def test_logged_in_header_shows_logout_as_a_form(client):
     assert '<form method="post" action="/logout">' in html
     assert 'href="/admin/"' in html
     assert csrf_token(client, "/")
+
+
+def test_a_revision_of_another_association_or_an_unknown_user_is_not_found(client):
+    from colloquium.associations import services
+    from colloquium.associations.services import ProfileValues
+
+    alpha = make_association("alpha", "Alpha")
+    make_association("beta", "Beta")
+    revision = services.update_profile(alpha, ProfileValues(city="Metz"), notify=False)
+    db.session.commit()
+    make_user("boss@example.org", role="organiser")
+    log_in(client, "boss@example.org")
+    wrong = post_form(
+        client, f"/admin/associations/beta/revisions/{revision.id}/revert", {}, form_url="/admin/"
+    )
+    assert wrong.status_code == 404
+    assert client.get("/admin/associations/nope/history").status_code == 404
+    assert post_form(
+        client, "/admin/users/9999/deactivate", {}, form_url="/admin/"
+    ).status_code == (404)
+    db.session.expire_all()
+    assert db.session.get(Association, alpha.id).city == "Metz"
+
+
+def test_a_csrf_failure_on_the_profile_form_keeps_what_was_typed(client):
+    association = make_association("alpha", "Alpha", city="Lyon")
+    make_user("ed@example.org", association=association)
+    log_in(client, "ed@example.org")
+    response = client.post(
+        "/associations/alpha/edit?lang=en",
+        data={"name": "Alpha typed", "city": "Metz", "csrf_token": "stale"},
+    )
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'value="Alpha typed"' in html and 'value="Metz"' in html
+    assert "The form had expired" in html
+    db.session.expire_all()
+    assert db.session.get(Association, association.id).name == "Alpha"
