@@ -143,3 +143,12 @@ def test_a_new_password_ends_the_sessions_opened_before(app, client):
     thief.set_cookie("session", copied)
     assert thief.get("/associations/aide-et-refuge/edit").status_code == 302
     assert db.session.scalar(sa.select(User.session_version).where(User.id == user.id)) == 2
+
+
+@pytest.mark.parametrize("purpose", list(PAGES))
+def test_link_pages_run_one_query(client, count_queries, purpose):
+    user = _user(purpose)
+    url = PAGES[purpose] + services.make_token(user, purpose)
+    with count_queries() as queries:
+        assert client.get(url).status_code == 200
+    assert len(queries) == 1, queries  # the account (with its association, joined)
