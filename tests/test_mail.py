@@ -68,9 +68,7 @@ def test_queue_mail_renders_subject_text_and_html_in_the_language_given(app):
     assert french.message_id.endswith("@colloquium.test>")
 
 
-def test_subject_is_one_stripped_line_and_text_blocks_leave_no_blank_lines(
-    app, mail_templates
-):
+def test_subject_is_one_stripped_line_and_text_blocks_leave_no_blank_lines(app, mail_templates):
     mail = queue_mail("ada@example.org", mail_templates, "en", {"name": "Ada", "link": "x"})
     assert mail.subject == "Hello, Ada"
     assert mail.text_body.startswith("Name: Ada\nLink: x\n\n-- \n")
