@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from colloquium.db import utcnow
 from colloquium.extensions import db
 from colloquium.mail import delivery
-from colloquium.mail.models import MailStatus, OutgoingMail, OutgoingMailAttachment
+from colloquium.mail.models import OutgoingMail, OutgoingMailAttachment
 from colloquium.mail.outbox import MAX_ATTACHMENTS_BYTES, Attachment, queue_mail
 
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\nEND:VCALENDAR\r\n"
@@ -58,7 +58,7 @@ def test_queue_mail_renders_subject_text_and_html_in_the_language_given(app):
     french = queue_test_mail(language="fr")
     english = queue_test_mail(language="en")
     assert french.status == "queued" and french.attempts == 0 and french.id
-    assert french.subject == "Message d’essai du site du colloque"
+    assert french.subject == "Message d\u2019essai du site du colloque"
     assert english.subject == "Test message from the colloquium's website"
     assert french.text_body.startswith("Bonjour,\n\n")
     assert "-- \nEnsemble contre la traite des êtres humains — un collectif" in french.text_body
@@ -154,7 +154,7 @@ def test_delivery_over_smtp_multipart_with_headers_and_attachments(app, smtp_ser
     assert message["From"].addresses[0].addr_spec == "colloque@example.org"
     assert message["From"].addresses[0].display_name == "Colloque ECTEH"
     assert message["Reply-To"] == "organisers@example.org"
-    assert message["Subject"] == "Message d’essai du site du colloque"
+    assert message["Subject"] == "Message d\u2019essai du site du colloque"
     assert message["Message-ID"] == mail.message_id
     assert abs(message["Date"].datetime - utcnow()) < timedelta(minutes=1)
     assert message["Auto-Submitted"] == "auto-generated"
@@ -315,8 +315,10 @@ def test_starttls_verifies_the_server_certificate(app, smtp_server, tmp_path):
 
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)),
+        ],
         check=True,
         capture_output=True,
     )

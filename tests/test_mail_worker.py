@@ -163,7 +163,7 @@ def test_without_smtp_mail_is_logged_and_kept_for_later(app, runner, caplog):
     assert result.exit_code == 0, result.output
     assert "No MAIL_SERVER configured: 1 e-mail(s) written to the log" in result.output
     assert "To: attendee0@example.org" in caplog.text
-    assert "Subject: Message d’essai du site du colloque" in caplog.text
+    assert "Subject: Message d\u2019essai du site du colloque" in caplog.text
     assert "http://colloquium.test/privacy" in caplog.text
     [row] = rows()
     assert (row.status, row.attempts) == ("queued", 0)
@@ -175,7 +175,7 @@ def test_without_smtp_mail_is_logged_and_kept_for_later(app, runner, caplog):
 
 
 def test_without_smtp_the_worker_logs_each_mail_once(app):
-    first, second = queue(2)
+    _, second = queue(2)
     assert delivery.log_pending_mail() == (2, second)
     assert delivery.log_pending_mail(second) == (0, second)
     [third] = queue(1)
@@ -216,8 +216,8 @@ def test_the_worker_delivers_and_stops_cleanly_on_a_signal(
             "flask",
             "--app",
             f"colloquium:create_app(instance_path={instance_path!r})",
-        ]
-        + ["mail", "worker", "--interval", "60"],
+            *("mail", "worker", "--interval", "60"),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
