@@ -25,7 +25,9 @@ class OutboxFilter:
     created_until: datetime | None = None  # exclusive
 
 
-def list_outbox(filters: OutboxFilter = OutboxFilter(), page: int = 1, per_page: int = 50):
+def list_outbox(
+    filters: OutboxFilter = OutboxFilter(), page: int = 1, per_page: int = 50
+) -> Pagination:
     """One page of outbox rows matching ``filters``, the newest first."""
     query = sa.select(OutgoingMail)
     if filters.status:
@@ -40,10 +42,7 @@ def list_outbox(filters: OutboxFilter = OutboxFilter(), page: int = 1, per_page:
     if filters.created_until:
         query = query.where(OutgoingMail.created_at < filters.created_until)
     query = query.order_by(OutgoingMail.created_at.desc(), OutgoingMail.id.desc())
-    pagination: Pagination = db.paginate(
-        query, page=page, per_page=per_page, max_per_page=200, error_out=False
-    )
-    return pagination
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=200, error_out=False)
 
 
 def outbox_counts() -> dict[str, int]:
