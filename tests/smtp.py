@@ -4,6 +4,7 @@
 points the app's mail settings at it. Then, for instance::
 
     smtp_server.answer("421 4.3.0 Try again later", times=2)  # the next two messages
+    smtp_server.answer("550 5.1.1 No such user", at="RCPT")   # refuse the next recipient
     smtp_server.down(); smtp_server.up()                      # the server goes away, returns
     smtp_server.black_hole()                                  # accepts, never answers
     smtp_server.wait_for(1)                                   # until a message has arrived
@@ -41,6 +42,13 @@ class _Handler:
     def __init__(self, server: "SMTPTestServer"):
         self.server = server
 
+    async def handle_RCPT(self, _smtp, _session, envelope, address, _options):
+        reply = self.server._next_answer("RCPT")
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, _smtp, _session, envelope):
         return self.server._receive(envelope)
 
@@ -53,7 +61,7 @@ class SMTPTestServer:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[Envelope] = []
         self.received = threading.Condition()
-        self._answers: deque[str] = deque()
+        self._answers: dict[str, deque[str]] = {"RCPT": deque(), "DATA": deque()}
         self._controller: Controller | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._silent: socket.socket | None = None
@@ -64,10 +72,11 @@ class SMTPTestServer:
             MAIL_SERVER=HOST, MAIL_PORT=self.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False
         )
 
-    def answer(self, reply: str, times: int = 1) -> None:
-        """Answer ``reply`` (e.g. "550 5.1.1 No such user") to the next ``times`` messages."""
+    def answer(self, reply: str, times: int = 1, at: str = "DATA") -> None:
+        """Answer ``reply`` (e.g. "550 5.1.1 No such user") to the next ``times`` messages,
+        at the end of their data (``at="DATA"``) or to their recipient (``at="RCPT"``)."""
         with self.received:
-            self._answers.extend([reply] * times)
+            self._answers[at].extend([reply] * times)
 
     def up(self) -> None:
         """Accept mail (again) on the same port."""
@@ -110,10 +119,14 @@ class SMTPTestServer:
             self._silent.close()
             self._silent = None
 
+    def _next_answer(self, stage: str) -> str | None:
+        with self.received:
+            return self._answers[stage].popleft() if self._answers[stage] else None
+
     def _receive(self, envelope) -> str:
         with self.received:
-            if self._answers:
-                return self._answers.popleft()
+            if self._answers["DATA"]:
+                return self._answers["DATA"].popleft()
             message = email.message_from_bytes(envelope.content, policy=default_policy)
             self.messages.append(message)
             self.envelopes.append(Envelope(envelope.mail_from, tuple(envelope.rcpt_tos)))

@@ -258,6 +258,25 @@ def test_550_fails_for_good_without_retry(app, smtp_server):
     assert smtp_server.messages == []
 
 
+@pytest.mark.parametrize(
+    ("reply", "status"),
+    [("550 5.1.1 <ada@example.org>: no such user", "failed"), ("450 4.2.1 Mailbox busy", "retry")],
+)
+def test_a_refused_recipient_is_failed_or_retried_by_its_reply_code(
+    app, smtp_server, reply, status
+):
+    smtp_server.configure(app)
+    mail = queue_test_mail()
+    db.session.commit()
+    smtp_server.answer(reply, at="RCPT")
+
+    deliver()
+
+    row = reload(mail.id)
+    assert (row.status, row.attempts, row.last_error) == (status, 1, reply)
+    assert smtp_server.messages == []
+
+
 def test_a_failing_message_does_not_stop_the_others(app, smtp_server):
     smtp_server.configure(app)
     refused, accepted = queue_test_mail(), queue_test_mail(to="grace@example.org")

@@ -81,6 +81,16 @@ def test_postgresql_claims_skip_rows_another_worker_holds(app):
     assert claimed.id == second
 
 
+def test_a_pass_stops_between_messages_when_asked(app, smtp_server):
+    smtp_server.configure(app)
+    queue(3)
+
+    report = delivery.deliver_due(should_stop=lambda: len(smtp_server.messages) >= 1)
+
+    assert report.sent == 1
+    assert [r.status for r in rows()] == ["sent", "queued", "queued"]
+
+
 def test_mail_left_in_sending_by_a_vanished_worker_is_sent_again(app, smtp_server):
     smtp_server.configure(app)
     stuck, recent = queue(2)
