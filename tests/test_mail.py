@@ -97,6 +97,7 @@ def test_attachments_are_stored_with_the_mail(app):
         ("ada@example.org\r\nBcc: eve@example.org", "mail/test", "fr", (), "one plain"),
         ("Ada <ada@example.org>", "mail/test", "fr", (), "one plain"),
         ("not an address", "mail/test", "fr", (), "one plain"),
+        ("a" * 310 + "@example.org", "mail/test", "fr", (), "one plain"),
         ("ada@example.org", "mail/test", "fr", [Attachment("a", "text\nplain", b"")], "type"),
         ("ada@example.org", "mail/test", "fr", [Attachment("a/b", "text/plain", b"")], "name"),
         (
@@ -377,3 +378,26 @@ def test_every_connection_gets_the_configured_timeout(app, smtp_server):
     app.config["MAIL_TIMEOUT"] = None
     with delivery.SMTPConnection() as connection:
         assert connection.host.timeout == delivery.DEFAULT_TIMEOUT
+
+
+def test_a_message_that_cannot_be_encoded_fails_without_stopping_the_pass(
+    app, smtp_server, monkeypatch
+):
+    smtp_server.configure(app)
+    broken, fine = queue_test_mail(), queue_test_mail(to="grace@example.org")
+    db.session.commit()
+    original = delivery.SMTPConnection.send
+
+    def send(self, message):
+        if message.recipients == ["ada@example.org"]:
+            raise UnicodeEncodeError("ascii", "é", 0, 1, "not ASCII")
+        return original(self, message)
+
+    monkeypatch.setattr(delivery.SMTPConnection, "send", send)
+
+    report = deliver()
+
+    assert (report.sent, report.failed) == (1, 1)
+    assert reload(broken.id).status == "failed"
+    assert reload(broken.id).last_error.startswith("UnicodeEncodeError")
+    assert reload(fine.id).status == "sent"

@@ -161,6 +161,11 @@ class Courier:
         except (smtplib.SMTPException, OSError) as error:
             self.close(politely=False)
             return Outcome(MailStatus.RETRY, _describe(error))
+        except Exception as error:
+            # Not the network, not the server: trying again would fail the same way.
+            current_app.logger.exception("Mail %s could not be sent", mail.id)
+            self.close(politely=False)
+            return Outcome(MailStatus.FAILED, _describe(error))
         return Outcome(MailStatus.SENT)
 
     def close(self, politely: bool = True) -> None:

@@ -16,7 +16,7 @@ from colloquium.mail.models import OutgoingMail, OutgoingMailAttachment
 
 # Whole e-mails, attachments included, are kept in the database until delivered: bound them.
 MAX_ATTACHMENTS_BYTES = 10 * 1024 * 1024
-TEMPLATE_NAME = re.compile(r"^[a-z0-9_]+/[a-z0-9_]+$")
+TEMPLATE_NAME = re.compile(r"^[a-z0-9_-]+/[a-z0-9_-]+$")
 CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+(\s*;\s*[\w.+-]+=(\"[^\"\r\n/]*\"|[\w.+-]+))*$")
 BLANK_LINES = re.compile(r"\n{3,}")
 MAIL_ENVIRONMENT = "colloquium.mail.jinja_env"
@@ -120,7 +120,7 @@ def _public_host() -> str:
 
 def _check_recipient(to: str) -> None:
     name, address = parseaddr(to)
-    if "\r" in to or "\n" in to or not address or "@" not in address or name:
+    if "\r" in to or "\n" in to or not address or "@" not in address or name or len(to) > 320:
         raise ValueError("the recipient must be one plain e-mail address")
 
 
