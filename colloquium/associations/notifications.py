@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from colloquium.accounts.services import active_organisers
 from colloquium.links import external_url
+from colloquium.mail.outbox import queue_mail
 
 if TYPE_CHECKING:
     from colloquium.associations.models import Association, AssociationRevision
@@ -17,8 +18,6 @@ def profile_changed(association: Association, revision: AssociationRevision) -> 
     for organiser in active_organisers():
         if organiser.id == revision.author_id:
             continue
-        from colloquium.mail.outbox import queue_mail  # TEMPORARY until the outbox lands
-
         queue_mail(
             organiser.email,
             "associations/profile_changed",
