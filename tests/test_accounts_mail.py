@@ -9,6 +9,7 @@ from colloquium.accounts.passwords import verify_password
 from colloquium.associations import services as associations
 from colloquium.associations.services import ProfileValues
 from colloquium.extensions import db
+from colloquium.mail import delivery
 from colloquium.mail.models import OutgoingMail
 from tests.factories import make_association, make_user
 from tests.web import csrf_token, log_in, post_form
@@ -172,3 +173,19 @@ def test_a_csv_import_sends_no_mail(runner, tmp_path):
     path.write_text("slug,name\nalpha,Alpha\n", encoding="utf-8")
     assert runner.invoke(args=["association", "import", str(path)]).exit_code == 0
     assert _mails() == []
+
+
+def test_a_reset_mail_travels_over_smtp_and_its_link_works(app, client, smtp_server):
+    smtp_server.configure(app)
+    make_user("ed@example.org", association=make_association(), language="en")
+    post_form(client, "/password/reset", {"email": "ed@example.org"})
+    report = delivery.deliver_due()
+    assert (report.sent, report.failed) == (1, 0)
+    [message] = smtp_server.messages
+    assert message["To"] == "ed@example.org"
+    assert message["Subject"] == "Choose a new password"
+    text = message.get_body(("plain",)).get_content()
+    found = re.search(r"http://colloquium\.test(/password/reset/\S+)", text)
+    assert found, text
+    assert _set_password(client, found.group(1)).status_code == 302
+    assert log_in(client, "ed@example.org", NEW_PASSWORD).status_code == 302

@@ -32,6 +32,7 @@ LOGO_MAX_AGE = 3600
 
 
 @bp.app_template_global()
+@bp.app_template_filter()
 def field_label(name: str) -> str:
     """The words for a profile field, for histories and e-mails."""
     return str(services.FIELD_LABELS.get(name, name))
