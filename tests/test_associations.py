@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from colloquium.associations import services
+from colloquium.extensions import db
 from tests.factories import make_association
 
 
@@ -162,8 +163,6 @@ def test_a_member_without_logo_gets_an_initials_placeholder(client):
 def test_a_stored_logo_is_served_with_cache_headers_and_an_etag(client, count_queries):
     association = make_association("refuge-du-nord")
     association.logo_digest = services.store_logo(_png())
-    from colloquium.extensions import db
-
     db.session.commit()
     with count_queries() as queries:
         response = client.get("/associations/refuge-du-nord/logo")
@@ -177,3 +176,14 @@ def test_a_stored_logo_is_served_with_cache_headers_and_an_etag(client, count_qu
     assert Image.open(io.BytesIO(response.data)).size == (40, 30)
     again = client.get("/associations/refuge-du-nord/logo", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
+
+
+def test_a_logo_address_naming_its_digest_is_cached_for_good(client):
+    association = make_association("refuge-du-nord")
+    association.logo_digest = services.store_logo(_png())
+    db.session.commit()
+    response = client.get(f"/associations/refuge-du-nord/logo?v={association.logo_digest}")
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+    stale = client.get("/associations/refuge-du-nord/logo?v=an-old-digest")
+    assert "immutable" not in stale.headers["Cache-Control"]

@@ -29,6 +29,7 @@ from colloquium.security import form_view, login_required
 bp = Blueprint("associations", __name__)
 
 LOGO_MAX_AGE = 3600
+LOGO_VERSIONED_MAX_AGE = 365 * 24 * 3600
 
 
 @bp.app_template_global()
@@ -93,6 +94,10 @@ def logo(slug: str):
     stored = services.get_logo(association.logo_digest) if association.logo_digest else None
     if stored is not None:
         response = _cached_image(stored.data, stored.content_type, stored.digest)
+        if request.args.get("v") == stored.digest:
+            # This address names these exact bytes: a new logo gets a new address.
+            response.cache_control.max_age = LOGO_VERSIONED_MAX_AGE
+            response.cache_control.immutable = True
     else:
         svg = initials_placeholder(association.initials, association.slug)
         digest = hashlib.sha256(svg).hexdigest()[:32]
