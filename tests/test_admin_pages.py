@@ -102,10 +102,20 @@ def test_an_organiser_creates_and_archives_a_member(client):
     assert "Nouvelle Voie" not in client.get("/associations").get_data(as_text=True)
     # Archived members stay editable by organisers, and can come back.
     assert client.get("/associations/nouvelle-voie/edit").status_code == 200
+    saved = post_form(
+        client,
+        "/associations/nouvelle-voie/edit",
+        {"name": "Nouvelle Voie", "city": "Rouen", "country": "France", "areas": "research"},
+    )
+    assert saved.headers["Location"] == "/admin/associations/#nouvelle-voie"
     post_form(client, "/admin/associations/nouvelle-voie/restore", {}, form_url="/admin/")
     assert client.get("/associations/nouvelle-voie").status_code == 200
     association = db.session.scalar(sa.select(Association).filter_by(slug="nouvelle-voie"))
-    assert [sorted(r.changes) for r in association.revisions][:2] == [["is_member"], ["is_member"]]
+    assert [sorted(r.changes) for r in association.revisions][:3] == [
+        ["is_member"],
+        ["city"],
+        ["is_member"],
+    ]
 
 
 def test_logged_in_header_shows_logout_as_a_form(client):

@@ -174,6 +174,8 @@ def edit(slug: str):
                 flash(_("Nothing was changed."), "warning")
             else:
                 flash(_("The profile is saved."), "success")
+            if not association.is_member:  # archived: only the back office shows it
+                return redirect(url_for("associations_manage.index", _anchor=association.slug))
             return redirect(url_for("associations.profile", slug=association.slug))
     return (
         render_template("associations/edit.html", form=form, association=association),
