@@ -87,7 +87,13 @@ def test_an_organiser_creates_and_archives_a_member(client):
     response = post_form(
         client,
         "/admin/associations/new",
-        {"slug": "nouvelle-voie", "name": "Nouvelle Voie", "city": "Caen", "areas": "research"},
+        {
+            "slug": "nouvelle-voie",
+            "name": "Nouvelle Voie",
+            "city": "Caen",
+            "country": "France",
+            "areas": "research",
+        },
     )
     assert response.status_code == 302
     assert client.get("/associations/nouvelle-voie").status_code == 200

@@ -21,7 +21,7 @@ class ProfileForm(FlaskForm):
     website = StringField(_l("Website"), validators=[Length(max=500)])
     public_email = EmailField(_l("Public e-mail address"), validators=[Length(max=254)])
     city = StringField(_l("City"), validators=[Length(max=100)])
-    country = StringField(_l("Country"), validators=[Length(max=100)])
+    country = StringField(_l("Country"), validators=[Length(max=100)], default="France")
     areas = MultiCheckboxField(_l("Areas of action"))
     member_since = IntegerField(_l("Member since"), validators=[Optional()])
     logo = FileField(_l("Logo"))
