@@ -31,9 +31,13 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     from colloquium.editions.views import bp as editions_bp
     from colloquium.pages.views import bp as pages_bp
+    from colloquium.programme.exports import bp as programme_exports_bp
+    from colloquium.programme.views import bp as programme_bp
 
     app.register_blueprint(editions_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(programme_bp)
+    app.register_blueprint(programme_exports_bp)
 
     cli.init_app(app)
     return app
