@@ -251,7 +251,9 @@ def test_a_room_used_twice_at_once(app):
     [conflict] = services.programme_conflicts(edition)
     assert conflict.kind == "room_double_booked"
     assert set(conflict.session_ids) == {first.id, second.id}
-    assert "Salle Simone Veil" in str(conflict.message) and "10:59–11:00" in str(conflict.message)
+    assert "Salle Simone Veil" in str(conflict.message) and "10:59\u201311:00" in str(
+        conflict.message
+    )
 
 
 def test_a_session_inside_another_in_the_same_room(app):
@@ -280,7 +282,7 @@ def test_a_session_outside_the_day_in_the_editions_time_zone(app):
     make_session(edition, "Veille", "18:00", "19:00", room=room)
     late = make_session(edition, "Tard", "23:00", "23:59", room=room)
     db.session.flush()
-    # 23:30–00:30 local runs past midnight in Paris although it is the same day in UTC.
+    # 23:00-00:30 local runs past midnight in Paris although it is the same day in UTC.
     late.ends_at = at(edition, "00:30", days=1)
     early = services.create_session(
         edition,

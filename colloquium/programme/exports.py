@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -93,7 +94,10 @@ def programme_calendar(edition: Edition, sessions: list[ProgrammeSession]) -> by
     calendar.add("x-wr-timezone", edition.timezone)
     for session in sessions:
         calendar.add_component(_event(session, edition))
-    calendar.add_missing_timezones()
+    # A short VTIMEZONE around the edition's date (the library's default stops in 2038).
+    calendar.add_missing_timezones(
+        first_date=date(edition.date.year - 1, 1, 1), last_date=date(edition.date.year + 2, 1, 1)
+    )
     return calendar.to_ical()
 
 

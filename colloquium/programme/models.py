@@ -119,7 +119,7 @@ class ProgrammeSession(db.Model):
         return f"<ProgrammeSession {self.title!r}>"
 
     def overlaps(self, other: "ProgrammeSession") -> bool:
-        """True when the two intervals share time; 10:00–11:00 and 11:00–12:00 do not."""
+        """True when the two intervals share time; 10:00-11:00 and 11:00-12:00 do not."""
         return self.starts_at < other.ends_at and other.starts_at < self.ends_at
 
 

@@ -445,7 +445,7 @@ def programme_conflicts(
                     "room_double_booked",
                     _l(
                         "%(room)s is used by “%(first)s” and “%(second)s” at the same time "
-                        "(%(start)s–%(end)s).",
+                        "(%(start)s–%(end)s).",  # noqa: RUF001 (an en dash between times)
                         room=first.room.name,
                         first=first.title,
                         second=second.title,
@@ -462,7 +462,7 @@ def programme_conflicts(
                     "speaker_double_booked",
                     _l(
                         "%(speaker)s is expected in “%(first)s” and “%(second)s” at the same "
-                        "time (%(start)s–%(end)s).",
+                        "time (%(start)s–%(end)s).",  # noqa: RUF001 (an en dash between times)
                         speaker=speaker_names[speaker_id],
                         first=first.title,
                         second=second.title,
