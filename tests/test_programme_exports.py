@@ -1,6 +1,7 @@
 """iCalendar and JSON exports of the published programme."""
 
 from datetime import datetime
+from types import SimpleNamespace
 
 import icalendar
 
@@ -33,14 +34,15 @@ def published(year=2099):
     second = make_session(edition, "Atelier", "14:00", "15:30", room=None, kind="workshop")
     services.set_published(edition, True)
     db.session.commit()
-    return edition, first, second, ana, bea
+    return SimpleNamespace(edition=edition, first=first, second=second, ana=ana, bea=bea)
 
 
 # --- iCalendar -----------------------------------------------------------------------------------
 
 
 def test_the_programme_calendar_parses_back(app, client):
-    edition, first, second, ana, bea = published()
+    p = published()
+    edition, first, second = p.edition, p.first, p.second
     response = client.get(f"/programme/{edition.year}.ics")
     assert response.status_code == 200
     assert response.content_type == "text/calendar; charset=utf-8"
@@ -73,13 +75,14 @@ def test_the_programme_calendar_parses_back(app, client):
 
 
 def test_the_current_programme_calendar(app, client):
-    edition, first, *_ = published()
+    published()
     calendar = icalendar.Calendar.from_ical(client.get("/programme.ics").data)
     assert len(calendar.walk("VEVENT")) == 2
 
 
 def test_one_session_calendar_and_stable_uid_across_changes(app, client):
-    edition, first, *_ = published()
+    p = published()
+    edition, first = p.edition, p.first
     url = f"/programme/sessions/{first.id}.ics"
     before = icalendar.Calendar.from_ical(client.get(url).data)
     services.update_session(
@@ -100,7 +103,7 @@ def test_one_session_calendar_and_stable_uid_across_changes(app, client):
 
 
 def test_calendars_answer_304_when_unchanged(app, client):
-    edition, *_ = published()
+    published()
     first = client.get("/programme.ics")
     etag = first.headers["ETag"]
     assert client.get("/programme.ics", headers={"If-None-Match": etag}).status_code == 304
@@ -195,7 +198,8 @@ def check_document(document: dict) -> None:
 
 
 def test_the_json_follows_the_documented_shape(app, client):
-    edition, first, second, ana, bea = published()
+    p = published()
+    edition, ana, bea = p.edition, p.ana, p.bea
     response = client.get(f"/api/v1/programme/{edition.year}")
     assert response.status_code == 200
     assert response.content_type == "application/json"
@@ -215,14 +219,14 @@ def test_the_json_follows_the_documented_shape(app, client):
 
 
 def test_the_current_programme_json(app, client):
-    edition, *_ = published()
+    edition = published().edition
     document = client.get("/api/v1/programme").get_json()
     check_document(document)
     assert document["edition"]["year"] == edition.year
 
 
 def test_the_json_has_an_etag_and_cors(app, client):
-    edition, first, *_ = published()
+    first = published().first
     response = client.get("/api/v1/programme")
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "no-cache" in response.headers["Cache-Control"]

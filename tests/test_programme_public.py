@@ -166,7 +166,7 @@ def test_times_are_shown_in_the_editions_time_zone(app, client):
     make_session(edition, "Petit matin", "08:15", "09:00", room=make_room(edition))
     services.set_published(edition, True)
     page = client.get("/programme/2030").get_data(as_text=True)
-    assert ">08:15</time>" in page and "–<time" in page
+    assert ">08:15</time>" in page and "\u2013<time" in page
     assert 'datetime="2030-10-17T08:15-04:00"' in page
 
 
