@@ -88,7 +88,7 @@ def test_nothing_is_public_before_publishing(app, client):
         assert b"Atelier" not in response.data and b"Ana" not in response.data, url
     page = client.get("/programme?lang=en")
     assert page.status_code == 200
-    assert b"has not been published yet" in page.data
+    assert b"has not been published yet. Please come back soon." in page.data
     assert b"Atelier" not in page.data and b"Ouverture" not in page.data
 
 

@@ -90,7 +90,7 @@ def programme_calendar(edition: Edition, sessions: list[ProgrammeSession]) -> by
     calendar.add("prodid", "-//Ensemble contre la traite//Colloquium//FR")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", edition.title)
+    calendar.add("x-wr-calname", edition.display_title)
     calendar.add("x-wr-timezone", edition.timezone)
     for session in sessions:
         calendar.add_component(_event(session, edition))
@@ -201,7 +201,7 @@ def programme_document(edition: Edition) -> dict:
         "version": API_VERSION,
         "edition": {
             "year": edition.year,
-            "title": edition.title,
+            "title": edition.display_title,
             "theme": edition.theme,
             "date": edition.date.isoformat(),
             "timezone": edition.timezone,
