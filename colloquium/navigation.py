@@ -11,6 +11,7 @@ def main_navigation() -> list[tuple[str, str, str]]:
         ("programme.current", url_for("programme.current"), _("Programme")),
         ("pages.about", url_for("pages.about"), _("About")),
         ("pages.resources", url_for("pages.resources"), _("Resources")),
+        ("associations.directory", url_for("associations.directory"), _("Associations")),
     ]
 
 
