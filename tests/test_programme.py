@@ -140,7 +140,11 @@ def test_a_room_with_a_bad_value_is_refused(app, values, field):
 
 @pytest.mark.parametrize(
     ("values", "field"),
-    [({"name": " "}, "name"), ({"name": "Ada", "email": "not-an-address"}, "email")],
+    [
+        ({"name": " "}, "name"),
+        ({"name": "Ada", "email": "not-an-address"}, "email"),
+        ({"name": "Ada", "association_id": 999_999}, "association_id"),
+    ],
 )
 def test_a_speaker_with_a_bad_value_is_refused(app, values, field):
     edition = make_edition()

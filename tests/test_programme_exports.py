@@ -8,7 +8,14 @@ import icalendar
 from colloquium.extensions import db
 from colloquium.programme import services
 from colloquium.programme.models import ProgrammeSession
-from tests.factories import at, make_edition, make_room, make_session, make_speaker
+from tests.factories import (
+    at,
+    make_association,
+    make_edition,
+    make_room,
+    make_session,
+    make_speaker,
+)
 
 
 def published(year=2099):
@@ -17,7 +24,9 @@ def published(year=2099):
     ana = make_speaker(
         edition, "Ana Lopes", affiliation="Asso A", title="Juriste", email="ana@example.org"
     )
-    bea = make_speaker(edition, "Bea Marin")
+    bea = make_speaker(
+        edition, "Bea Marin", association_id=make_association("aide-et-refuge", "Aide et refuge").id
+    )
     make_speaker(edition, "Pas encore là", email="secret@example.org")
     first = make_session(
         edition,
@@ -140,8 +149,10 @@ SPEAKER = {
     "affiliation": str,
     "bio": str,
     "photo_url": (str, NULLABLE),
+    "association": (dict, NULLABLE),
     "url": str,
 }
+ASSOCIATION = {"slug": str, "name": str, "url": str}
 SESSION = {
     "id": int,
     "title": str,
@@ -179,6 +190,8 @@ def check_document(document: dict) -> None:
     speaker_ids = set()
     for speaker in document["speakers"]:
         check_shape(speaker, SPEAKER, "speakers[]")
+        if speaker["association"] is not None:
+            check_shape(speaker["association"], ASSOCIATION, "speakers[].association")
         speaker_ids.add(speaker["id"])
     room_ids = {room["id"] for room in document["rooms"]}
     for session in document["sessions"]:
@@ -214,6 +227,13 @@ def test_the_json_follows_the_documented_shape(app, client):
     ]
     assert workshop["room_id"] is None
     assert {s["name"] for s in document["speakers"]} == {"Ana Lopes", "Bea Marin"}
+    by_name = {s["name"]: s for s in document["speakers"]}
+    assert by_name["Ana Lopes"]["association"] is None
+    assert by_name["Bea Marin"]["association"] == {
+        "slug": "aide-et-refuge",
+        "name": "Aide et refuge",
+        "url": "http://colloquium.test/associations/aide-et-refuge",
+    }
     assert document["rooms"][0]["access_notes"] == "Rez-de-chaussée"
     assert b"@example.org" not in response.data and b"Pas encore" not in response.data
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from colloquium.extensions import db
 from colloquium.programme import services
 from colloquium.programme.models import ProgrammeSession
-from tests.factories import make_edition, make_room, make_session, make_speaker
+from tests.factories import make_association, make_edition, make_room, make_session, make_speaker
 
 UNPUBLISHED_URLS = (
     "/programme/{year}",
@@ -306,3 +306,17 @@ def test_the_query_count_does_not_grow_with_the_programme(app, client, count_que
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
     assert counts[0] <= 6, queries
+
+
+def test_a_speaker_page_links_to_a_member_association_only(app, client):
+    edition = make_edition(2030)
+    member = make_association("aide-et-refuge", "Aide et refuge")
+    former = make_association("ancienne", "Ancienne association", is_member=False)
+    linked = make_speaker(edition, "Lia Membre", association_id=member.id)
+    archived = make_speaker(edition, "Noa Ancienne", association_id=former.id)
+    make_session(edition, speakers=[linked, archived], room=make_room(edition))
+    services.set_published(edition, True)
+    page = client.get(f"/programme/speakers/{linked.id}").get_data(as_text=True)
+    assert 'href="/associations/aide-et-refuge"' in page
+    page = client.get(f"/programme/speakers/{archived.id}").get_data(as_text=True)
+    assert "/associations/ancienne" not in page

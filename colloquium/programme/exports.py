@@ -169,6 +169,15 @@ def _speaker_json(speaker: Speaker) -> dict:
             if speaker.photo_etag
             else None
         ),
+        "association": (
+            {
+                "slug": speaker.association.slug,
+                "name": speaker.association.name,
+                "url": external_url("associations.profile", slug=speaker.association.slug),
+            }
+            if speaker.association is not None and speaker.association.is_member
+            else None
+        ),
         "url": external_url("programme.speaker", speaker_id=speaker.id),
     }
 

@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from colloquium.associations.models import Association
 from colloquium.db import UTCDateTime, utcnow
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
@@ -64,8 +65,12 @@ class Speaker(db.Model):
     photo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     photo_content_type: Mapped[str | None] = mapped_column(sa.String(50))
     photo_etag: Mapped[str | None] = mapped_column(sa.String(64))
+    association_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("association.id", ondelete="SET NULL"), index=True
+    )
 
     edition: Mapped[Edition] = relationship()
+    association: Mapped[Association | None] = relationship()
     session_links: Mapped[list["SessionSpeaker"]] = relationship(
         back_populates="speaker", cascade="all, delete-orphan"
     )

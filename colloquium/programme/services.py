@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from colloquium.associations.models import Association
 from colloquium.db import DomainError, utcnow
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
@@ -152,6 +153,7 @@ class SpeakerData:
     title: str = ""
     bio: str = ""
     email: str | None = None
+    association_id: int | None = None
 
 
 def list_speakers(edition: Edition) -> list[Speaker]:
@@ -222,7 +224,13 @@ def _apply_speaker(speaker: Speaker, data: SpeakerData) -> None:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
             raise DomainError("email", _l("This e-mail address is not valid.")) from None
+    association = None
+    if data.association_id is not None:
+        association = db.session.get(Association, data.association_id)
+        if association is None:
+            raise DomainError("association_id", _l("This association does not exist."))
     speaker.name = name
+    speaker.association = association
     speaker.affiliation = (data.affiliation or "").strip()
     speaker.title = (data.title or "").strip()
     speaker.bio = (data.bio or "").strip()
@@ -264,7 +272,9 @@ def _session_query(edition: Edition):
         .where(ProgrammeSession.edition_id == edition.id)
         .options(
             selectinload(ProgrammeSession.room),
-            selectinload(ProgrammeSession.speaker_links).joinedload(SessionSpeaker.speaker),
+            selectinload(ProgrammeSession.speaker_links)
+            .joinedload(SessionSpeaker.speaker)
+            .joinedload(Speaker.association),
         )
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.ends_at, ProgrammeSession.id)
     )
@@ -633,6 +643,7 @@ def published_speaker(speaker_id: int) -> Speaker | None:
         )
         .options(
             joinedload(Speaker.edition),
+            joinedload(Speaker.association),
             selectinload(Speaker.session_links)
             .joinedload(SessionSpeaker.session)
             .joinedload(ProgrammeSession.room),

@@ -47,6 +47,13 @@ def upgrade():
         sa.Column("photo", sa.LargeBinary(), nullable=True),
         sa.Column("photo_content_type", sa.String(length=50), nullable=True),
         sa.Column("photo_etag", sa.String(length=64), nullable=True),
+        sa.Column("association_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["association_id"],
+            ["association.id"],
+            name=op.f("fk_speaker_association_id_association"),
+            ondelete="SET NULL",
+        ),
         sa.ForeignKeyConstraint(
             ["edition_id"],
             ["edition.id"],
@@ -56,6 +63,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_speaker")),
     )
     with op.batch_alter_table("speaker", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_speaker_association_id"), ["association_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_speaker_edition_id"), ["edition_id"], unique=False)
 
     op.create_table(
