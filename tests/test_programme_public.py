@@ -1,10 +1,12 @@
 """The public programme pages: publishing rules, layout, filters, time zones, query counts."""
 
+import io
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from colloquium.db import DomainError
 from colloquium.extensions import db
 from colloquium.programme import services
 from colloquium.programme.models import ProgrammeSession
@@ -224,21 +226,38 @@ def test_a_speaker_page(app, client):
     assert "ana.private@example.org" not in page
 
 
+def png_bytes(size=(40, 30), colour=(122, 31, 61)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()
+
+
 def test_a_speakers_photo(app, client):
     edition = make_edition(2030)
     things = small_programme(edition)
-    services.set_speaker_photo(things["ana"], b"\x89PNG fake but stored", "image/png")
+    services.set_speaker_photo(things["ana"], png_bytes())
     url = f"/programme/speakers/{things['ana'].id}/photo"
     assert client.get(url).status_code == 404
     services.set_published(edition, True)
     response = client.get(url)
     assert response.status_code == 200
-    assert response.data == b"\x89PNG fake but stored"
-    assert response.content_type == "image/png"
+    assert response.content_type == "image/jpeg"  # re-encoded: nothing of the upload is kept
+    assert response.data.startswith(b"\xff\xd8")
     again = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
     assert client.get(f"/programme/speakers/{things['bea'].id}/photo").status_code == 404
     assert url in client.get(f"/programme/speakers/{things['ana'].id}").get_data(as_text=True)
+
+
+def test_a_photo_that_is_not_an_image_is_refused(app):
+    edition = make_edition(2030)
+    speaker = make_speaker(edition)
+    with pytest.raises(DomainError) as caught:
+        services.set_speaker_photo(speaker, b"<svg onload=alert(1)>")
+    assert caught.value.field == "photo"
+    assert speaker.photo is None
 
 
 # --- fixed query counts --------------------------------------------------------------------------

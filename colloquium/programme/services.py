@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -12,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from colloquium.associations.images import prepare_logo
 from colloquium.associations.models import Association
 from colloquium.db import DomainError, utcnow
 from colloquium.editions import services as editions
@@ -202,14 +202,15 @@ def delete_speaker(speaker: Speaker) -> None:
     mark_changed(edition)
 
 
-def set_speaker_photo(speaker: Speaker, content: bytes | None, content_type: str | None) -> None:
-    """Store an already checked and re-encoded photo (or remove it with ``None``)."""
-    if content is None:
+def set_speaker_photo(speaker: Speaker, upload: bytes | None) -> None:
+    """Check and re-encode an uploaded photo and store it (``None`` removes the photo)."""
+    if upload is None:
         speaker.photo = speaker.photo_content_type = speaker.photo_etag = None
     else:
-        speaker.photo = content
-        speaker.photo_content_type = content_type
-        speaker.photo_etag = hashlib.sha256(content).hexdigest()[:32]
+        prepared = prepare_logo(upload, field="photo")
+        speaker.photo = prepared.data
+        speaker.photo_content_type = prepared.content_type
+        speaker.photo_etag = prepared.digest[:32]
     db.session.flush()
     mark_changed(speaker.edition)
 

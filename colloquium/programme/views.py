@@ -5,11 +5,11 @@ from datetime import datetime
 from flask import Blueprint, abort, make_response, render_template, request
 from flask_babel import format_datetime
 
+from colloquium.associations.services import render_description
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.programme import services
 from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABELS
-from colloquium.programme.markdown import render_markdown
 from colloquium.programme.models import LANGUAGES, SESSION_KINDS, ProgrammeSession
 
 bp = Blueprint("programme", __name__)
@@ -21,10 +21,10 @@ def in_edition_zone(value: datetime, edition: Edition, pattern: str = "HH:mm") -
     return format_datetime(value.astimezone(edition.tz), pattern, rebase=False)
 
 
-@bp.app_template_filter("markdown")
+@bp.app_template_filter("programme_markdown")
 def markdown_filter(text: str | None):
-    """Organisers' Markdown as sanitised HTML."""
-    return render_markdown(text)
+    """Organisers' Markdown as sanitised HTML (the same rules as association profiles)."""
+    return render_description(text or "")
 
 
 @bp.context_processor
