@@ -11,6 +11,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -21,11 +22,21 @@ from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABEL
 
 # Enough empty rows to add a panel's speakers in one go; more can be added after saving.
 EXTRA_SPEAKER_ROWS = 4
-NO_CHOICE = ""
 
 
 def _optional_id(value):
-    return int(value) if value not in (None, "", "None") else None
+    return int(value) if value not in (None, "") else None
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def _none_or(label, things, name="name") -> list[SelectChoice]:
+    """An empty choice first, then one per thing (by id)."""
+    return [SelectChoice("", label)] + [
+        SelectChoice(str(thing.id), getattr(thing, name)) for thing in things
+    ]
 
 
 class RoomForm(FlaskForm):
@@ -46,9 +57,7 @@ class SpeakerForm(FlaskForm):
 
     def __init__(self, *args, associations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.association_id.choices = [(None, _l("None"))] + [
-            (association.id, association.name) for association in associations
-        ]
+        self.association_id.choices = _none_or(_l("None"), associations)
 
 
 class SpeakerRowForm(Form):
@@ -56,19 +65,19 @@ class SpeakerRowForm(Form):
 
     speaker_id = SelectField(_l("Speaker"), coerce=_optional_id, validate_choice=False)
     role = SelectField(
-        _l("Role"), choices=list(ROLE_LABELS.items()), default="speaker", validate_choice=False
+        _l("Role"), choices=_choices(ROLE_LABELS.items()), default="speaker", validate_choice=False
     )
 
 
 class SessionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS.items()))
     starts_at = DateTimeLocalField(
         _l("Starts"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
     )
     ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
     room_id = SelectField(_l("Room"), coerce=_optional_id)
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_LABELS.items()))
+    language = SelectField(_l("Language"), choices=_choices(LANGUAGE_LABELS.items()))
     interpretation = BooleanField(_l("Interpretation provided"))
     expected_audience = IntegerField(
         _l("Expected audience"), validators=[Optional(), NumberRange(min=0)]
@@ -79,8 +88,8 @@ class SessionForm(FlaskForm):
 
     def __init__(self, *args, rooms=(), speakers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.room_id.choices = [(None, _l("No room yet"))] + [(r.id, r.name) for r in rooms]
-        self._speaker_choices = [(None, _l("Nobody"))] + [(s.id, s.name) for s in speakers]
+        self.room_id.choices = _none_or(_l("No room yet"), rooms)
+        self._speaker_choices = _none_or(_l("Nobody"), speakers)
         self._set_speaker_choices()
 
     def add_blank_rows(self, count: int = EXTRA_SPEAKER_ROWS) -> None:
@@ -108,4 +117,4 @@ class CopyForm(FlaskForm):
 
     def __init__(self, *args, editions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.target.choices = [(edition.year, str(edition.year)) for edition in editions]
+        self.target.choices = _choices((edition.year, edition.year) for edition in editions)
