@@ -36,3 +36,7 @@ def load_demo() -> Iterator[str]:
         yield f"Edition {year} created: {edition.capacity} seats in {edition.city}."
     else:
         yield f"Edition {year} already there."
+    # Keep this step after the member associations: some speakers link to them.
+    from colloquium.programme.demo import load_programme
+
+    yield from load_programme(edition)
