@@ -445,7 +445,9 @@ def _session_data(edition: Edition, form: SessionForm) -> services.SessionData:
 
 
 def _session_page(edition: Edition, form: SessionForm, session=None):
-    return _page("programme/manage/session.html", edition=edition, form=form, session=session)
+    return _page(
+        "programme/manage/session.html", edition=edition, form=form, programme_session=session
+    )
 
 
 @bp.route("/<int:year>/sessions/new", methods=["GET", "POST"])

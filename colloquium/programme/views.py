@@ -91,7 +91,7 @@ def session(session_id: int):
     found = services.published_session(session_id)
     if found is None:
         abort(404)
-    return render_template("programme/session.html", session=found, edition=found.edition)
+    return render_template("programme/session.html", programme_session=found, edition=found.edition)
 
 
 @bp.get("/programme/speakers/<int:speaker_id>")
