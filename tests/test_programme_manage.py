@@ -443,3 +443,22 @@ def test_copy_to_next_year(app, client):
     [copy] = services.list_sessions(target)
     assert copy.title == "Ouverture" and copy.starts_at == at(target, "09:00")
     assert [r.name for r in services.list_rooms(target)] == ["Salle A"]
+
+
+def test_editing_a_speaker_keeps_or_removes_the_photo(app, client):
+    _edition, _room, speaker, session = programme_with_one_of_each()
+    etag = speaker.photo_etag
+    organiser(client)
+    url = f"/admin/programme/2030/speakers/{speaker.id}"
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="ana@example.org"' in form and f"speakers/{speaker.id}/photo" in form
+    assert (
+        post_form(client, url, {"name": "Ana Lopes-Silva", "association_id": ""}).status_code == 302
+    )
+    db.session.expire_all()
+    speaker = db.session.get(Speaker, speaker.id)
+    assert (speaker.name, speaker.photo_etag) == ("Ana Lopes-Silva", etag)
+    assert db.session.get(ProgrammeSession, session.id).sequence == 1  # calendars name her
+    post_form(client, url, {"name": "Ana Lopes-Silva", "association_id": "", "remove_photo": "y"})
+    db.session.expire_all()
+    assert db.session.get(Speaker, speaker.id).photo is None

@@ -144,7 +144,7 @@ def session_calendar(session_id: int):
 
 
 def _time(moment, edition: Edition) -> str:
-    return moment.astimezone(edition.tz).isoformat()
+    return moment.astimezone(edition.tz).isoformat(timespec="seconds")
 
 
 def _room_json(room: Room) -> dict:

@@ -107,6 +107,7 @@ def delete_room(room: Room) -> None:
     for session in sessions:
         session.room = None
         session.sequence += 1
+        session.updated_at = utcnow()
     db.session.delete(room)
     db.session.flush()
     mark_changed(edition)
@@ -185,8 +186,11 @@ def create_speaker(edition: Edition, data: SpeakerData) -> Speaker:
 
 
 def update_speaker(speaker: Speaker, data: SpeakerData) -> Speaker:
-    """Change a speaker."""
+    """Change a speaker; their sessions' calendar entries (which name them) are updated too."""
     _apply_speaker(speaker, data)
+    for link in speaker.session_links:
+        link.session.sequence += 1
+        link.session.updated_at = utcnow()
     db.session.flush()
     mark_changed(speaker.edition)
     return speaker
@@ -197,6 +201,7 @@ def delete_speaker(speaker: Speaker) -> None:
     edition = speaker.edition
     for link in speaker.session_links:
         link.session.sequence += 1
+        link.session.updated_at = utcnow()
     db.session.delete(speaker)
     db.session.flush()
     mark_changed(edition)
