@@ -16,8 +16,8 @@ from colloquium.extensions import db
 from colloquium.forms import show_domain_error
 from colloquium.programme import services
 from colloquium.programme.forms import CopyForm, RoomForm, SessionForm, SpeakerForm
-from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABELS
 from colloquium.programme.models import ProgrammeSession, Room
+from colloquium.programme.views import labels_context
 from colloquium.security import form_view, organiser_required
 
 bp = Blueprint("programme_manage", __name__, url_prefix="/admin/programme")
@@ -26,13 +26,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 SLOT = timedelta(minutes=15)
 
 
-@bp.context_processor
-def _labels():
-    return {
-        "kind_labels": KIND_LABELS,
-        "language_labels": LANGUAGE_LABELS,
-        "role_labels": ROLE_LABELS,
-    }
+bp.context_processor(labels_context)
 
 
 def _page(template: str, **values):

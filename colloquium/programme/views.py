@@ -28,7 +28,8 @@ def markdown_filter(text: str | None):
 
 
 @bp.context_processor
-def _labels():
+def labels_context() -> dict:
+    """The words for kinds, languages and roles, for the programme's templates."""
     return {
         "kind_labels": KIND_LABELS,
         "language_labels": LANGUAGE_LABELS,
@@ -63,7 +64,6 @@ def _render_programme(edition: Edition):
         selected_language=language,
         kinds=SESSION_KINDS,
         languages=LANGUAGES,
-        is_current=request.endpoint == "programme.current",
     )
 
 
