@@ -462,3 +462,65 @@ def test_editing_a_speaker_keeps_or_removes_the_photo(app, client):
     post_form(client, url, {"name": "Ana Lopes-Silva", "association_id": "", "remove_photo": "y"})
     db.session.expire_all()
     assert db.session.get(Speaker, speaker.id).photo is None
+
+
+def test_copy_needs_a_valid_target(app, client):
+    programme_with_one_of_each()
+    organiser(client)
+    page = "/admin/programme/2030"
+    for target in ("2030", "1999", ""):
+        response = post_form(client, f"{page}/copy?lang=en", {"target": target}, form_url=page)
+        assert response.headers["Location"] == "/admin/programme/2030#copy", target
+        assert "Choose the edition to copy into." in client.get(page).get_data(as_text=True)
+    target = db.session.scalar(sa.select(Edition).where(Edition.year == 2031))
+    assert services.list_rooms(target) == []
+
+
+def test_without_another_edition_copy_explains_what_to_do(app, client):
+    make_edition(2030)
+    organiser(client)
+    page = client.get("/admin/programme/2030?lang=en").get_data(as_text=True)
+    assert "Create the next edition first" in page and "/copy" not in page
+
+
+def test_renaming_a_room_to_a_taken_name_is_refused(app, client):
+    edition, room, _speaker, _session = programme_with_one_of_each()
+    make_room(edition, "Salle B")
+    organiser(client)
+    response = post_form(
+        client, f"/admin/programme/2030/rooms/{room.id}?lang=en", {"name": "Salle B"}
+    )
+    assert response.status_code == 200
+    assert "This edition already has a room with this name." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Room, room.id).name == "Salle A"
+
+
+def test_editing_a_session_to_end_before_it_starts_is_refused(app, client):
+    _edition, _room, _speaker, session = programme_with_one_of_each()
+    organiser(client)
+    url = f"/admin/programme/2030/sessions/{session.id}?lang=en"
+    response = post_form(
+        client,
+        url,
+        {
+            "title": "Ouverture déplacée",
+            "kind": "opening",
+            "starts_at": "2030-10-17T11:00",
+            "ends_at": "2030-10-17T10:00",
+            "room_id": "",
+            "language": "fr",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "A session must end after it starts." in page
+    assert 'value="Ouverture déplacée"' in page
+    db.session.expire_all()
+    assert db.session.get(ProgrammeSession, session.id).title == "Ouverture"
+
+
+def test_a_speaker_without_photo_has_no_photo_address(app, client):
+    edition, *_ = programme_with_one_of_each()
+    plain = make_speaker(edition, "Sans photo")
+    organiser(client)
+    assert client.get(f"/admin/programme/2030/speakers/{plain.id}/photo").status_code == 404
