@@ -8,6 +8,8 @@ from colloquium.accounts.cli import user_cli
 from colloquium.associations.cli import association_cli
 from colloquium.editions.cli import edition_cli
 from colloquium.extensions import db
+from colloquium.mail.cli import mail_cli
+from colloquium.privacy.cli import privacy_cli
 
 
 @click.command("demo")
@@ -24,3 +26,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(user_cli)
     app.cli.add_command(association_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(privacy_cli)

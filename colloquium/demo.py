@@ -3,9 +3,11 @@
 from collections.abc import Iterator
 from datetime import timedelta
 
+from colloquium.associations import demo as associations_demo
 from colloquium.db import utcnow
 from colloquium.editions import services as editions
 from colloquium.editions.services import EditionChanges
+from colloquium.programme import demo as programme_demo
 
 DEMO_CAPACITY = 180
 
@@ -36,7 +38,6 @@ def load_demo() -> Iterator[str]:
         yield f"Edition {year} created: {edition.capacity} seats in {edition.city}."
     else:
         yield f"Edition {year} already there."
-    # Keep this step after the member associations: some speakers link to them.
-    from colloquium.programme.demo import load_programme
-
-    yield from load_programme(edition)
+    yield from associations_demo.load()
+    # After the member associations: some speakers link to them.
+    yield from programme_demo.load_programme(edition)

@@ -134,3 +134,6 @@ def count_queries(app):
             sa.event.remove(db.engine, "before_cursor_execute", record)
 
     return counting
+
+
+from tests.smtp import smtp_server  # noqa: E402, F401  (the real SMTP server fixture)

@@ -84,3 +84,23 @@ def test_unknown_addresses_are_limited_the_same_way(limited_app):
     for _ in range(5):
         assert _attempt(client, "ghost@example.org", "wrong password, again").status_code == 200
     assert _attempt(client, "ghost@example.org", "wrong password, again").status_code == 429
+
+
+def test_reset_requests_are_limited_per_address_typed(client):
+    def ask(email):
+        return client.post(
+            "/password/reset",
+            data={"email": email, "csrf_token": csrf_token(client, "/password/reset")},
+        )
+
+    for _ in range(3):
+        assert ask("ghost@example.org").status_code == 200
+    assert ask("ghost@example.org").status_code == 429
+    assert ask("someone.else@example.org").status_code == 200
+
+
+def test_login_attempts_from_one_address_are_limited_too(client):
+    # 50 attempts per 15 minutes from one network address, whatever the accounts tried.
+    for number in range(50):
+        assert _attempt(client, f"guess{number}@example.org", "not this one").status_code == 200
+    assert _attempt(client, "guess-last@example.org", "not this one").status_code == 429

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from colloquium.accounts.passwords import MAX_LENGTH
@@ -34,9 +35,13 @@ class InviteUserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=200)])
     role = SelectField(
         _l("Role"),
-        choices=[("editor", _l("Editor of an association")), ("organiser", _l("Organiser"))],
+        choices=[
+            SelectChoice("editor", _l("Editor of an association")),
+            SelectChoice("organiser", _l("Organiser")),
+        ],
     )
     association = SelectField(_l("Association"), choices=[], validate_choice=False)
     language = SelectField(
-        _l("Language of the e-mails"), choices=[("fr", "Français"), ("en", "English")]
+        _l("Language of the e-mails"),
+        choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
     )

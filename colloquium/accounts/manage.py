@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields import SelectChoice
 
 from colloquium.accounts import services
 from colloquium.accounts.forms import InviteUserForm
@@ -47,7 +48,9 @@ def invite():
             sa.select(Association).where(Association.is_member).order_by(Association.name)
         )
     )
-    form.association.choices = [("", "—")] + [(a.slug, a.name) for a in associations]
+    form.association.choices = [SelectChoice("", "—")] + [
+        SelectChoice(a.slug, a.name) for a in associations
+    ]
     if form.validate_on_submit():
         association = next((a for a in associations if a.slug == form.association.data), None)
         try:

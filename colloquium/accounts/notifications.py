@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from colloquium.links import external_url
+from colloquium.mail.outbox import queue_mail
 
 if TYPE_CHECKING:
     from colloquium.accounts.models import User
@@ -13,8 +14,6 @@ if TYPE_CHECKING:
 
 def send_invitation(user: User, token: str, lifetime: timedelta) -> None:
     """Invite ``user`` to choose a password through a single-use link."""
-    from colloquium.mail.outbox import queue_mail  # TEMPORARY until the outbox lands
-
     queue_mail(
         user.email,
         "accounts/invitation",
@@ -31,8 +30,6 @@ def send_invitation(user: User, token: str, lifetime: timedelta) -> None:
 
 def send_password_reset(user: User, token: str, lifetime: timedelta) -> None:
     """Send ``user`` a single-use link to choose a new password."""
-    from colloquium.mail.outbox import queue_mail  # TEMPORARY until the outbox lands
-
     queue_mail(
         user.email,
         "accounts/password_reset",

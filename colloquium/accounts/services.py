@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from colloquium.accounts import notifications
 from colloquium.accounts.models import EDITOR, ORGANISER, ROLES, User
@@ -148,7 +149,9 @@ def user_for_token(token: str, purpose: str) -> User | None:
         )
     except (SignatureExpired, BadSignature, ValueError, TypeError):
         return None
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if not isinstance(user_id, int):
+        return None
+    user = db.session.get(User, user_id, options=[joinedload(User.association)])
     if user is None or not user.is_active or fingerprint != _fingerprint(user, purpose):
         return None
     if purpose == INVITATION_PURPOSE and user.has_password:
@@ -182,7 +185,7 @@ def list_users() -> list[User]:
     return list(
         db.session.scalars(
             sa.select(User)
-            .options(sa.orm.joinedload(User.association))
+            .options(joinedload(User.association))
             .order_by(User.role.desc(), User.email)
         )
     )

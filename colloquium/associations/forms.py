@@ -4,9 +4,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from colloquium.associations.images import MAX_UPLOAD_BYTES
 from colloquium.associations.models import AREAS
+from colloquium.associations.services import ProfileValues, Upload
 from colloquium.forms import MultiCheckboxField
 
 
@@ -26,7 +29,27 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.areas.choices = [(code, label) for code, label in AREAS.items()]
+        self.areas.choices = [SelectChoice(code, label) for code, label in AREAS.items()]
+
+    def profile_values(self) -> ProfileValues:
+        """What was submitted, as the service takes it (the logo read as bytes)."""
+        upload = None
+        if self.logo.data and getattr(self.logo.data, "filename", ""):
+            upload = Upload(self.logo.data.stream.read(MAX_UPLOAD_BYTES + 1))
+        return ProfileValues(
+            name=self.name.data or "",
+            acronym=self.acronym.data or "",
+            summary=(self.summary.data or "").replace("\r\n", "\n"),
+            description=(self.description.data or "").replace("\r\n", "\n"),
+            website=self.website.data or "",
+            public_email=self.public_email.data or "",
+            city=self.city.data or "",
+            country=self.country.data or "",
+            areas=list(self.areas.data or []),
+            member_since=self.member_since.data,
+            logo=upload,
+            remove_logo=bool(self.remove_logo.data),
+        )
 
 
 class NewAssociationForm(ProfileForm):

@@ -8,7 +8,6 @@ from colloquium.accounts import services as accounts
 from colloquium.accounts.models import EDITOR
 from colloquium.associations import services
 from colloquium.associations.forms import InviteEditorForm, NewAssociationForm
-from colloquium.associations.views import profile_values
 from colloquium.db import DomainError
 from colloquium.extensions import db
 from colloquium.forms import show_domain_error
@@ -47,7 +46,7 @@ def create():
     if form.validate_on_submit():
         try:
             association = services.create_association(
-                form.slug.data, profile_values(form), author=current_user._get_current_object()
+                form.slug.data, form.profile_values(), author=current_user._get_current_object()
             )
         except DomainError as error:
             db.session.rollback()

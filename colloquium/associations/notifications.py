@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from colloquium.accounts.services import active_organisers
 from colloquium.links import external_url
+from colloquium.mail.outbox import queue_mail
 
 if TYPE_CHECKING:
     from colloquium.associations.models import Association, AssociationRevision
@@ -13,8 +14,6 @@ if TYPE_CHECKING:
 
 def profile_changed(association: Association, revision: AssociationRevision) -> None:
     """One e-mail to each organiser (but the author) saying which fields changed."""
-    from colloquium.mail.outbox import queue_mail  # TEMPORARY until the outbox lands
-
     fields = sorted(revision.changes)
     for organiser in active_organisers():
         if organiser.id == revision.author_id:

@@ -32,6 +32,10 @@ from colloquium.db import DomainError
 from colloquium.extensions import db
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+HOST_AND_PORT = re.compile(r"^[^:/]+:\d+(/|$)")
+HOSTNAME = re.compile(r"^[\w-]+(\.[\w-]+)+$")
+WEBSITE_HINT = _l("Give a web address starting with https://, like https://example.org.")
 FOUNDED = 2008
 # The fields of a profile that editors change and revisions record, in display order.
 PROFILE_FIELDS = (
@@ -391,12 +395,17 @@ def _checked_website(value: str) -> str:
     if not value:
         return ""
     if "://" not in value:
+        if HAS_SCHEME.match(value) and not HOST_AND_PORT.match(value):
+            raise DomainError("website", WEBSITE_HINT)  # javascript:, data:, mailto: …
         value = "https://" + value
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-        raise DomainError(
-            "website", _l("Give a web address starting with https://, like https://example.org.")
-        )
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not HOSTNAME.match(parts.hostname)
+        or any(char.isspace() for char in value)
+    ):
+        raise DomainError("website", WEBSITE_HINT)
     if len(value) > LIMITS["website"]:
         raise DomainError(
             "website", _l("At most %(count)d characters, please.", count=LIMITS["website"])

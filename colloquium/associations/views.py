@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from colloquium.associations import services
 from colloquium.associations.forms import ProfileForm
-from colloquium.associations.images import MAX_UPLOAD_BYTES, initials_placeholder
+from colloquium.associations.images import initials_placeholder
 from colloquium.associations.models import AREAS, Association
 from colloquium.db import DomainError
 from colloquium.extensions import db
@@ -157,7 +157,7 @@ def edit(slug: str):
     if form.validate_on_submit():
         try:
             revision = services.update_profile(
-                association, profile_values(form), author=current_user._get_current_object()
+                association, form.profile_values(), author=current_user._get_current_object()
             )
         except DomainError as error:
             db.session.rollback()
@@ -173,25 +173,4 @@ def edit(slug: str):
         render_template("associations/edit.html", form=form, association=association),
         200,
         {"Cache-Control": "no-store"},
-    )
-
-
-def profile_values(form: ProfileForm) -> services.ProfileValues:
-    """The service's view of a submitted profile form (the logo read as bytes)."""
-    upload = None
-    if form.logo.data and getattr(form.logo.data, "filename", ""):
-        upload = services.Upload(form.logo.data.stream.read(MAX_UPLOAD_BYTES + 1))
-    return services.ProfileValues(
-        name=form.name.data or "",
-        acronym=form.acronym.data or "",
-        summary=(form.summary.data or "").replace("\r\n", "\n"),
-        description=(form.description.data or "").replace("\r\n", "\n"),
-        website=form.website.data or "",
-        public_email=form.public_email.data or "",
-        city=form.city.data or "",
-        country=form.country.data or "",
-        areas=list(form.areas.data or []),
-        member_since=form.member_since.data,
-        logo=upload,
-        remove_logo=bool(form.remove_logo.data),
     )

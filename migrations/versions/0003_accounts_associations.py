@@ -1,7 +1,7 @@
 """Accounts and member associations: users, associations, areas, logos, revisions.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"  # re-point to "0002" (the mail outbox) once it is on main
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
