@@ -36,9 +36,15 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from colloquium.associations.views import bp as associations_bp
     from colloquium.editions.views import bp as editions_bp
     from colloquium.pages.views import bp as pages_bp
+    from colloquium.programme.exports import bp as programme_exports_bp
+    from colloquium.programme.manage import bp as programme_manage_bp
+    from colloquium.programme.views import bp as programme_bp
 
     app.register_blueprint(editions_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(programme_bp)
+    app.register_blueprint(programme_exports_bp)
+    app.register_blueprint(programme_manage_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(accounts_manage_bp)
     app.register_blueprint(associations_bp)

@@ -7,6 +7,7 @@ from colloquium.associations import demo as associations_demo
 from colloquium.db import utcnow
 from colloquium.editions import services as editions
 from colloquium.editions.services import EditionChanges
+from colloquium.programme import demo as programme_demo
 
 DEMO_CAPACITY = 180
 
@@ -38,3 +39,5 @@ def load_demo() -> Iterator[str]:
     else:
         yield f"Edition {year} already there."
     yield from associations_demo.load()
+    # After the member associations: some speakers link to them.
+    yield from programme_demo.load_programme(edition)

@@ -8,6 +8,7 @@ def main_navigation() -> list[tuple[str, str, str]]:
     """(endpoint, href, label) for each entry of the main menu, in order."""
     return [
         ("editions.home", url_for("editions.home"), _("Colloquium")),
+        ("programme.current", url_for("programme.current"), _("Programme")),
         ("pages.about", url_for("pages.about"), _("About")),
         ("pages.resources", url_for("pages.resources"), _("Resources")),
         ("associations.directory", url_for("associations.directory"), _("Associations")),

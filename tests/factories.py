@@ -18,6 +18,59 @@ def day(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def at(edition, hour_minute: str, days: int = 0):
+    """An aware datetime at ``"HH:MM"`` local time on the edition's day (plus ``days``)."""
+    from datetime import datetime, time, timedelta
+
+    hour, minute = (int(part) for part in hour_minute.split(":"))
+    return datetime.combine(edition.date + timedelta(days=days), time(hour, minute), edition.tz)
+
+
+def make_room(edition, name: str = "Grand amphithéâtre", seats: int | None = 200, **values):
+    """A flushed room of ``edition``."""
+    from colloquium.programme import services as programme
+
+    return programme.create_room(edition, programme.RoomData(name=name, seats=seats, **values))
+
+
+def make_speaker(edition, name: str = "Camille Martin", **values):
+    """A flushed speaker of ``edition``."""
+    from colloquium.programme import services as programme
+
+    return programme.create_speaker(edition, programme.SpeakerData(name=name, **values))
+
+
+def make_session(
+    edition,
+    title: str = "Table ronde",
+    starts: str = "09:00",
+    ends: str = "10:00",
+    room=None,
+    speakers=(),
+    kind: str = "round_table",
+    **values,
+):
+    """A flushed session of ``edition`` from local times; ``speakers`` are (speaker, role)."""
+    from colloquium.programme import services as programme
+
+    entries = [
+        programme.SpeakerEntry(speaker.id, role)
+        for speaker, role in (s if isinstance(s, tuple) else (s, "speaker") for s in speakers)
+    ]
+    return programme.create_session(
+        edition,
+        programme.SessionData(
+            title=title,
+            kind=kind,
+            starts_at=at(edition, starts),
+            ends_at=at(edition, ends),
+            room_id=room.id if room is not None else None,
+            speakers=entries,
+            **values,
+        ),
+    )
+
+
 # -- Accounts and member associations -------------------------------------------------------
 
 DEFAULT_PASSWORD = "correct horse battery staple"

@@ -1,7 +1,9 @@
 """Settings: defaults, then instance/config.py, then COLLOQUIUM_* variables, then tests."""
 
 import stat
-import threading
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from colloquium import create_app
@@ -58,18 +60,25 @@ def test_secret_key_from_the_environment_is_not_written(tmp_path, monkeypatch):
 
 
 def test_workers_starting_together_agree_on_one_key(tmp_path, monkeypatch):
+    """Eight processes (as gunicorn starts them) racing to create the key all read one key."""
     monkeypatch.delenv("COLLOQUIUM_SECRET_KEY", raising=False)
     instance = tmp_path / "inst"
-    keys, barrier = [], threading.Barrier(8)
-
-    def start():
-        barrier.wait()
-        keys.append(create_app(instance_path=str(instance)).config["SECRET_KEY"])
-
-    threads = [threading.Thread(target=start) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(keys) == 8 and len(set(keys)) == 1
+    instance.mkdir()
+    go = tmp_path / "go"
+    script = (
+        "import pathlib, time, sys\n"
+        f"go = pathlib.Path({str(go)!r})\n"
+        "while not go.exists(): time.sleep(0.001)\n"
+        "from colloquium.config import _instance_secret_key\n"
+        f"print(_instance_secret_key(pathlib.Path({str(instance / 'secret_key')!r})))\n"
+    )
+    workers = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    time.sleep(0.5)  # let every process reach the starting line
+    go.touch()
+    keys = [worker.communicate(timeout=60)[0].strip() for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers)
+    assert len(keys) == 8 and len(set(keys)) == 1 and len(keys[0]) == 64
     assert [p.name for p in Path(instance).iterdir() if p.name.startswith(".")] == []

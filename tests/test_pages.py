@@ -43,10 +43,10 @@ def test_home_shows_the_current_edition(client):
 
 def test_home_links_to_the_programme_once_published(client):
     edition = make_edition(2030)
-    assert 'href="/programme"' not in client.get("/").get_data(as_text=True)
+    assert 'class="button" href="/programme"' not in client.get("/").get_data(as_text=True)
     services.update_edition(edition, services.EditionChanges(publish_programme=True))
     db.session.commit()
-    assert 'href="/programme"' in client.get("/").get_data(as_text=True)
+    assert 'class="button" href="/programme"' in client.get("/").get_data(as_text=True)
 
 
 def test_home_without_any_edition(client):

@@ -1,0 +1,1 @@
+"""The programme: rooms, speakers and sessions of an edition."""

@@ -1,0 +1,120 @@
+"""Forms of the organisers' programme pages."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABELS
+
+# Enough empty rows to add a panel's speakers in one go; more can be added after saving.
+EXTRA_SPEAKER_ROWS = 4
+
+
+def _optional_id(value):
+    return int(value) if value not in (None, "") else None
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def _none_or(label, things, name="name") -> list[SelectChoice]:
+    """An empty choice first, then one per thing (by id)."""
+    return [SelectChoice("", label)] + [
+        SelectChoice(str(thing.id), getattr(thing, name)) for thing in things
+    ]
+
+
+class RoomForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0)])
+    access_notes = TextAreaField(_l("Access notes"), validators=[Length(max=2000)])
+
+
+class SpeakerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Title or position"), validators=[Length(max=200)])
+    affiliation = StringField(_l("Affiliation"), validators=[Length(max=200)])
+    bio = TextAreaField(_l("Biography"), validators=[Length(max=10000)])
+    email = EmailField(_l("E-mail address (private)"), validators=[Length(max=254)])
+    association_id = SelectField(_l("Member association"), coerce=_optional_id)
+    photo = FileField(_l("Photo"))
+    remove_photo = BooleanField(_l("Remove the current photo"))
+
+    def __init__(self, *args, associations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.association_id.choices = _none_or(_l("None"), associations)
+
+
+class SpeakerRowForm(Form):
+    """One line of a session's speakers: who, and in which role."""
+
+    speaker_id = SelectField(_l("Speaker"), coerce=_optional_id, validate_choice=False)
+    role = SelectField(
+        _l("Role"), choices=_choices(ROLE_LABELS.items()), default="speaker", validate_choice=False
+    )
+
+
+class SessionForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS.items()))
+    starts_at = DateTimeLocalField(
+        _l("Starts"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    room_id = SelectField(_l("Room"), coerce=_optional_id)
+    language = SelectField(_l("Language"), choices=_choices(LANGUAGE_LABELS.items()))
+    interpretation = BooleanField(_l("Interpretation provided"))
+    expected_audience = IntegerField(
+        _l("Expected audience"), validators=[Optional(), NumberRange(min=0)]
+    )
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=1000)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
+    speakers = FieldList(FormField(SpeakerRowForm), label=_l("Speakers"))
+
+    def __init__(self, *args, rooms=(), speakers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.room_id.choices = _none_or(_l("No room yet"), rooms)
+        self._speaker_choices = _none_or(_l("Nobody"), speakers)
+        self._set_speaker_choices()
+
+    def add_blank_rows(self, count: int = EXTRA_SPEAKER_ROWS) -> None:
+        """Room for more speakers below those already listed."""
+        for _ in range(count):
+            self.speakers.append_entry()
+        self._set_speaker_choices()
+
+    def chosen_speakers(self) -> list[tuple[int, str]]:
+        """(speaker id, role) of the filled rows, in their order."""
+        return [
+            (row.speaker_id.data, row.role.data)
+            for row in self.speakers
+            if row.speaker_id.data is not None
+        ]
+
+    def _set_speaker_choices(self) -> None:
+        for row in self.speakers:
+            row.speaker_id.choices = self._speaker_choices
+
+
+class CopyForm(FlaskForm):
+    target = SelectField(_l("Copy into the edition of"), coerce=int)
+    with_sessions = BooleanField(_l("Also copy the sessions (titles, kinds, rooms and times)"))
+
+    def __init__(self, *args, editions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target.choices = _choices((edition.year, edition.year) for edition in editions)

@@ -1,0 +1,26 @@
+"""The words users read for the programme's fixed choices, in their language."""
+
+from flask_babel import lazy_gettext as _l
+
+KIND_LABELS = {
+    "opening": _l("Opening"),
+    "keynote": _l("Keynote"),
+    "panel": _l("Panel"),
+    "round_table": _l("Round table"),
+    "workshop": _l("Workshop"),
+    "testimony": _l("Testimony"),
+    "break": _l("Break"),
+    "closing": _l("Closing"),
+}
+
+LANGUAGE_LABELS = {
+    "fr": _l("In French"),
+    "en": _l("In English"),
+    "both": _l("In French and English"),
+}
+
+ROLE_LABELS = {
+    "speaker": _l("Speaker"),
+    "moderator": _l("Moderator"),
+    "chair": _l("Chair"),
+}

@@ -1,0 +1,516 @@
+"""Organisers' pages for the programme: rooms, speakers, sessions, day view, publishing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from colloquium.associations import services as associations
+from colloquium.db import DomainError
+from colloquium.editions import services as editions
+from colloquium.editions.models import Edition
+from colloquium.extensions import db
+from colloquium.forms import show_domain_error
+from colloquium.programme import services
+from colloquium.programme.forms import CopyForm, RoomForm, SessionForm, SpeakerForm
+from colloquium.programme.models import ProgrammeSession, Room
+from colloquium.programme.views import labels_context
+from colloquium.security import form_view, organiser_required
+
+bp = Blueprint("programme_manage", __name__, url_prefix="/admin/programme")
+# Speakers' private e-mail addresses are on these pages.
+NO_STORE = {"Cache-Control": "no-store"}
+SLOT = timedelta(minutes=15)
+
+
+bp.context_processor(labels_context)
+
+
+def _page(template: str, **values):
+    return render_template(template, **values), 200, NO_STORE
+
+
+def _edition_or_404(year: int) -> Edition:
+    edition = editions.get_edition(year)
+    if edition is None:
+        abort(404)
+    return edition
+
+
+def _found(thing):
+    if thing is None:
+        abort(404)
+    return thing
+
+
+def _to_edition(edition: Edition, anchor: str | None = None):
+    return redirect(url_for("programme_manage.edition", year=edition.year, _anchor=anchor))
+
+
+# ---------------------------------------------------------------------------------------------
+# The day view: rooms as columns, quarter-hour rows
+
+
+@dataclass
+class TimetableCell:
+    """Sessions sharing rows in one room's column; more than one that overlap is a conflict."""
+
+    rowspan: int
+    sessions: list[ProgrammeSession]
+    overlap: bool
+
+
+GAP = "gap"  # an empty quarter hour in a room: nothing is planned there
+COVERED = None  # a row already taken by a cell above (its rowspan)
+
+
+@dataclass
+class Timetable:
+    columns: list[Room | None]
+    rows: list[tuple[str, list]]
+
+
+def timetable(edition: Edition, sessions: list[ProgrammeSession], rooms: list[Room]):
+    """The day as rows of quarter hours and one column per room (plus "no room" if needed)."""
+    if not sessions:
+        return None
+    tz = edition.tz
+    columns: list[Room | None] = list(rooms)
+    if any(session.room is None for session in sessions):
+        columns.append(None)
+    earliest = min(session.starts_at for session in sessions).astimezone(tz)
+    # Arithmetic in UTC: subtracting two local times across a clock change would be off by
+    # an hour; labels are local.
+    start = earliest.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    end = max(session.ends_at for session in sessions)
+    slot_count = -(-(end - start) // SLOT)
+
+    def first_slot(moment: datetime) -> int:
+        return (moment - start) // SLOT
+
+    def after_last_slot(moment: datetime) -> int:
+        return -(-(moment - start) // SLOT)
+
+    grid = [[GAP] * len(columns) for _ in range(slot_count)]
+    for index, column in enumerate(columns):
+        in_column = [
+            s
+            for s in sessions
+            if (s.room.id if s.room else None) == (column.id if column else None)
+        ]
+        clusters: list[tuple[int, int, list[ProgrammeSession]]] = []
+        for session in in_column:  # already in time order
+            top = first_slot(session.starts_at)
+            bottom = max(after_last_slot(session.ends_at), top + 1)
+            if clusters and top < clusters[-1][1]:
+                cluster_top, cluster_bottom, members = clusters[-1]
+                clusters[-1] = (cluster_top, max(cluster_bottom, bottom), [*members, session])
+            else:
+                clusters.append((top, bottom, [session]))
+        for top, bottom, members in clusters:
+            overlap = any(
+                first.overlaps(second)
+                for n, first in enumerate(members)
+                for second in members[n + 1 :]
+            )
+            grid[top][index] = TimetableCell(bottom - top, members, overlap)
+            for row in range(top + 1, bottom):
+                grid[row][index] = COVERED
+    rows = [
+        ((start + n * SLOT).astimezone(tz).strftime("%H:%M"), cells) for n, cells in enumerate(grid)
+    ]
+    return Timetable(columns, rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Editions and publishing
+
+
+@bp.get("/")
+@organiser_required
+def index():
+    """Pick the edition whose programme to work on."""
+    return _page(
+        "programme/manage/index.html",
+        editions=editions.list_editions(),
+        current=editions.current_edition(),
+    )
+
+
+@bp.get("/<int:year>")
+@organiser_required
+def edition(year: int):
+    """One edition's programme: warnings, the day view, sessions, rooms and speakers."""
+    edition = _edition_or_404(year)
+    sessions = services.list_sessions(edition)
+    rooms = services.list_rooms(edition)
+    others = [other for other in editions.list_editions() if other.id != edition.id]
+    return _page(
+        "programme/manage/edition.html",
+        edition=edition,
+        sessions=sessions,
+        rooms=rooms,
+        speakers=services.list_speakers(edition),
+        conflicts=services.programme_conflicts(edition, sessions),
+        table=timetable(edition, sessions, rooms),
+        copy_form=CopyForm(editions=others) if others else None,
+    )
+
+
+@bp.post("/<int:year>/publish")
+@organiser_required
+def publish(year: int):
+    """Make the programme public."""
+    edition = _edition_or_404(year)
+    services.set_published(edition, True)
+    db.session.commit()
+    flash(_("The programme is public."), "success")
+    return _to_edition(edition)
+
+
+@bp.post("/<int:year>/unpublish")
+@organiser_required
+def unpublish(year: int):
+    """Hide the programme from the public again."""
+    edition = _edition_or_404(year)
+    services.set_published(edition, False)
+    db.session.commit()
+    flash(_("The programme is hidden from the public."), "success")
+    return _to_edition(edition)
+
+
+@bp.post("/<int:year>/copy")
+@organiser_required
+@form_view
+def copy(year: int):
+    """Copy this edition's rooms, and maybe its sessions, into another edition."""
+    edition = _edition_or_404(year)
+    others = [other for other in editions.list_editions() if other.id != edition.id]
+    form = CopyForm(editions=others)
+    if not form.validate_on_submit():
+        flash(_("Choose the edition to copy into."), "error")
+        return _to_edition(edition, "copy")
+    target = _edition_or_404(form.target.data)
+    try:
+        result = services.copy_programme(edition, target, with_sessions=form.with_sessions.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return _to_edition(edition, "copy")
+    db.session.commit()
+    flash(
+        _(
+            "Copied %(rooms)d rooms and %(sessions)d sessions into %(year)d.",
+            rooms=result.rooms,
+            sessions=result.sessions,
+            year=target.year,
+        ),
+        "success",
+    )
+    return _to_edition(target)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rooms
+
+
+def _room_data(form: RoomForm) -> services.RoomData:
+    return services.RoomData(
+        name=form.name.data, seats=form.seats.data, access_notes=form.access_notes.data or ""
+    )
+
+
+@bp.route("/<int:year>/rooms/new", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def new_room(year: int):
+    """Add a room."""
+    edition = _edition_or_404(year)
+    form = RoomForm()
+    if form.validate_on_submit():
+        try:
+            services.create_room(edition, _room_data(form))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The room is added."), "success")
+            return _to_edition(edition, "rooms")
+    return _page("programme/manage/room.html", edition=edition, form=form, room=None)
+
+
+@bp.route("/<int:year>/rooms/<int:room_id>", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def edit_room(year: int, room_id: int):
+    """Change a room."""
+    edition = _edition_or_404(year)
+    room = _found(services.get_room(edition, room_id))
+    form = RoomForm(obj=room)
+    if form.validate_on_submit():
+        try:
+            services.update_room(room, _room_data(form))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The room is saved."), "success")
+            return _to_edition(edition, "rooms")
+    return _page("programme/manage/room.html", edition=edition, form=form, room=room)
+
+
+@bp.route("/<int:year>/rooms/<int:room_id>/delete", methods=["GET", "POST"])
+@organiser_required
+def delete_room(year: int, room_id: int):
+    """Ask, then remove a room (its sessions stay, without a room)."""
+    edition = _edition_or_404(year)
+    room = _found(services.get_room(edition, room_id))
+    if request.method == "POST":
+        services.delete_room(room)
+        db.session.commit()
+        flash(_("The room is deleted."), "success")
+        return _to_edition(edition, "rooms")
+    return _page(
+        "programme/manage/confirm_delete.html",
+        edition=edition,
+        question=_("Delete the room “%(name)s”?", name=room.name),
+        consequence=_("Its sessions stay in the programme, without a room."),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Speakers
+
+
+def _speaker_form(obj=None) -> SpeakerForm:
+    return SpeakerForm(obj=obj, associations=associations.search_members())
+
+
+def _save_speaker(edition: Edition, form: SpeakerForm, speaker=None):
+    data = services.SpeakerData(
+        name=form.name.data,
+        title=form.title.data or "",
+        affiliation=form.affiliation.data or "",
+        bio=form.bio.data or "",
+        email=form.email.data or None,
+        association_id=form.association_id.data,
+    )
+    if speaker is None:
+        speaker = services.create_speaker(edition, data)
+    else:
+        services.update_speaker(speaker, data)
+    upload = form.photo.data
+    if upload is not None and getattr(upload, "filename", ""):
+        services.set_speaker_photo(speaker, upload.read())
+    elif form.remove_photo.data:
+        services.set_speaker_photo(speaker, None)
+    return speaker
+
+
+@bp.route("/<int:year>/speakers/new", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def new_speaker(year: int):
+    """Add a speaker."""
+    edition = _edition_or_404(year)
+    form = _speaker_form()
+    if form.validate_on_submit():
+        try:
+            _save_speaker(edition, form)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The speaker is added."), "success")
+            return _to_edition(edition, "speakers")
+    return _page("programme/manage/speaker.html", edition=edition, form=form, speaker=None)
+
+
+@bp.route("/<int:year>/speakers/<int:speaker_id>", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def edit_speaker(year: int, speaker_id: int):
+    """Change a speaker, their photo included."""
+    edition = _edition_or_404(year)
+    speaker = _found(services.get_speaker(edition, speaker_id))
+    form = _speaker_form(obj=speaker)
+    if form.validate_on_submit():
+        try:
+            _save_speaker(edition, form, speaker)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The speaker is saved."), "success")
+            return _to_edition(edition, "speakers")
+    return _page("programme/manage/speaker.html", edition=edition, form=form, speaker=speaker)
+
+
+@bp.get("/<int:year>/speakers/<int:speaker_id>/photo")
+@organiser_required
+def speaker_photo(year: int, speaker_id: int):
+    """A speaker's photo for organisers, published or not."""
+    edition = _edition_or_404(year)
+    speaker = _found(services.get_speaker(edition, speaker_id))
+    if speaker.photo is None:
+        abort(404)
+    return speaker.photo, 200, {"Content-Type": speaker.photo_content_type, **NO_STORE}
+
+
+@bp.route("/<int:year>/speakers/<int:speaker_id>/delete", methods=["GET", "POST"])
+@organiser_required
+def delete_speaker(year: int, speaker_id: int):
+    """Ask, then remove a speaker from the edition and its sessions."""
+    edition = _edition_or_404(year)
+    speaker = _found(services.get_speaker(edition, speaker_id))
+    if request.method == "POST":
+        services.delete_speaker(speaker)
+        db.session.commit()
+        flash(_("The speaker is deleted."), "success")
+        return _to_edition(edition, "speakers")
+    return _page(
+        "programme/manage/confirm_delete.html",
+        edition=edition,
+        question=_("Delete the speaker “%(name)s”?", name=speaker.name),
+        consequence=_("They are taken off every session they were in."),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions
+
+
+def _session_form(edition: Edition, session: ProgrammeSession | None = None) -> SessionForm:
+    rooms, speakers = services.list_rooms(edition), services.list_speakers(edition)
+    if request.method == "POST":
+        return SessionForm(rooms=rooms, speakers=speakers)
+    tz = edition.tz
+    if session is None:
+        data = {
+            "starts_at": datetime.combine(edition.date, datetime.min.time()).replace(hour=9),
+            "ends_at": datetime.combine(edition.date, datetime.min.time()).replace(hour=10),
+            "language": "fr",
+        }
+    else:
+        data = {
+            "title": session.title,
+            "kind": session.kind,
+            "starts_at": session.starts_at.astimezone(tz).replace(tzinfo=None),
+            "ends_at": session.ends_at.astimezone(tz).replace(tzinfo=None),
+            "room_id": session.room_id,
+            "language": session.language,
+            "interpretation": session.interpretation,
+            "expected_audience": session.expected_audience,
+            "summary": session.summary,
+            "description": session.description,
+            "speakers": [
+                {"speaker_id": link.speaker_id, "role": link.role} for link in session.speaker_links
+            ],
+        }
+    form = SessionForm(data=data, rooms=rooms, speakers=speakers)
+    form.add_blank_rows()
+    return form
+
+
+def _session_data(edition: Edition, form: SessionForm) -> services.SessionData:
+    tz = edition.tz
+    return services.SessionData(
+        title=form.title.data,
+        kind=form.kind.data,
+        starts_at=form.starts_at.data.replace(tzinfo=tz),
+        ends_at=form.ends_at.data.replace(tzinfo=tz),
+        room_id=form.room_id.data,
+        language=form.language.data,
+        interpretation=form.interpretation.data,
+        expected_audience=form.expected_audience.data,
+        summary=form.summary.data or "",
+        description=form.description.data or "",
+        speakers=[
+            services.SpeakerEntry(speaker_id, role) for speaker_id, role in form.chosen_speakers()
+        ],
+    )
+
+
+def _session_page(edition: Edition, form: SessionForm, session=None):
+    return _page(
+        "programme/manage/session.html", edition=edition, form=form, programme_session=session
+    )
+
+
+@bp.route("/<int:year>/sessions/new", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def new_session(year: int):
+    """Add a session; conflicts are shown afterwards as warnings, never refused."""
+    edition = _edition_or_404(year)
+    form = _session_form(edition)
+    if form.validate_on_submit():
+        try:
+            services.create_session(edition, _session_data(edition, form))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The session is added."), "success")
+            return _to_edition(edition, "sessions")
+    return _session_page(edition, form)
+
+
+@bp.route("/<int:year>/sessions/<int:session_id>", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def edit_session(year: int, session_id: int):
+    """Change a session."""
+    edition = _edition_or_404(year)
+    session = _found(services.get_session(edition, session_id))
+    form = _session_form(edition, session)
+    if form.validate_on_submit():
+        try:
+            services.update_session(session, _session_data(edition, form))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The session is saved."), "success")
+            return _to_edition(edition, "sessions")
+    return _session_page(edition, form, session)
+
+
+@bp.post("/<int:year>/sessions/<int:session_id>/duplicate")
+@organiser_required
+def duplicate_session(year: int, session_id: int):
+    """Copy a session, then open the copy to change what differs."""
+    edition = _edition_or_404(year)
+    session = _found(services.get_session(edition, session_id))
+    copy = services.duplicate_session(session)
+    db.session.commit()
+    flash(_("The session is duplicated: change what differs."), "success")
+    return redirect(url_for("programme_manage.edit_session", year=year, session_id=copy.id))
+
+
+@bp.route("/<int:year>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
+@organiser_required
+def delete_session(year: int, session_id: int):
+    """Ask, then remove a session from the programme."""
+    edition = _edition_or_404(year)
+    session = _found(services.get_session(edition, session_id))
+    if request.method == "POST":
+        services.delete_session(session)
+        db.session.commit()
+        flash(_("The session is deleted."), "success")
+        return _to_edition(edition, "sessions")
+    return _page(
+        "programme/manage/confirm_delete.html",
+        edition=edition,
+        question=_("Delete the session “%(title)s”?", title=session.title),
+        consequence=_("It disappears from the programme and from calendars at their next update."),
+    )

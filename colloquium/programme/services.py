@@ -1,0 +1,681 @@
+"""Building an edition's programme: rooms, speakers, sessions, conflicts, publishing, copying."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from colloquium.associations.images import prepare_logo
+from colloquium.associations.models import Association
+from colloquium.db import DomainError, utcnow
+from colloquium.editions import services as editions
+from colloquium.editions.models import Edition
+from colloquium.extensions import db
+from colloquium.programme.models import (
+    LANGUAGES,
+    SESSION_KINDS,
+    SPEAKER_ROLES,
+    ProgrammeSession,
+    Room,
+    SessionSpeaker,
+    Speaker,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Publishing
+
+
+def mark_changed(edition: Edition) -> None:
+    """Record that a published programme changed, so its page says when it was last updated."""
+    if edition.programme_published:
+        edition.programme_updated_at = utcnow()
+
+
+def set_published(edition: Edition, published: bool) -> Edition:
+    """Make the programme of ``edition`` public, or hide it again."""
+    return editions.update_edition(edition, editions.EditionChanges(publish_programme=published))
+
+
+def published_edition(year: int | None = None) -> Edition | None:
+    """The edition of ``year`` (or the current one) if its programme is public, else None."""
+    edition = editions.get_edition(year) if year is not None else editions.current_edition()
+    if edition is None or not edition.programme_published:
+        return None
+    return edition
+
+
+# ---------------------------------------------------------------------------------------------
+# Rooms
+
+
+@dataclass
+class RoomData:
+    """What an organiser types about a room."""
+
+    name: str
+    seats: int | None = None
+    access_notes: str = ""
+
+
+def list_rooms(edition: Edition) -> list[Room]:
+    """The rooms of ``edition``, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Room).where(Room.edition_id == edition.id).order_by(Room.name, Room.id)
+        )
+    )
+
+
+def get_room(edition: Edition, room_id: int) -> Room | None:
+    """Room ``room_id`` if it belongs to ``edition``."""
+    return db.session.scalar(
+        sa.select(Room).where(Room.id == room_id, Room.edition_id == edition.id)
+    )
+
+
+def create_room(edition: Edition, data: RoomData) -> Room:
+    """A new room for ``edition``."""
+    room = Room(edition_id=edition.id, edition=edition)
+    _apply_room(room, data)
+    db.session.add(room)
+    db.session.flush()
+    mark_changed(edition)
+    return room
+
+
+def update_room(room: Room, data: RoomData) -> Room:
+    """Change a room."""
+    _apply_room(room, data)
+    db.session.flush()
+    _bump_sessions_in(room)
+    mark_changed(room.edition)
+    return room
+
+
+def delete_room(room: Room) -> None:
+    """Remove a room; its sessions stay, without a room (a conflict warning says so)."""
+    edition = room.edition
+    sessions = db.session.scalars(
+        sa.select(ProgrammeSession).where(ProgrammeSession.room_id == room.id)
+    )
+    for session in sessions:
+        session.room = None
+        session.sequence += 1
+        session.updated_at = utcnow()
+    db.session.delete(room)
+    db.session.flush()
+    mark_changed(edition)
+
+
+def _apply_room(room: Room, data: RoomData) -> None:
+    name = (data.name or "").strip()
+    if not name:
+        raise DomainError("name", _l("The room needs a name."))
+    if data.seats is not None and data.seats < 0:
+        raise DomainError("seats", _l("The number of seats cannot be negative."))
+    taken = db.session.scalar(
+        sa.select(Room.id).where(
+            Room.edition_id == room.edition_id,
+            sa.func.lower(Room.name) == name.lower(),
+            Room.id != (room.id or 0),
+        )
+    )
+    if taken is not None:
+        raise DomainError("name", _l("This edition already has a room with this name."))
+    room.name = name
+    room.seats = data.seats
+    room.access_notes = (data.access_notes or "").strip()
+
+
+def _bump_sessions_in(room: Room) -> None:
+    for session in db.session.scalars(
+        sa.select(ProgrammeSession).where(ProgrammeSession.room_id == room.id)
+    ):
+        session.sequence += 1
+        session.updated_at = utcnow()
+
+
+# ---------------------------------------------------------------------------------------------
+# Speakers
+
+
+@dataclass
+class SpeakerData:
+    """What an organiser types about a speaker."""
+
+    name: str
+    affiliation: str = ""
+    title: str = ""
+    bio: str = ""
+    email: str | None = None
+    association_id: int | None = None
+
+
+def list_speakers(edition: Edition) -> list[Speaker]:
+    """The speakers of ``edition``, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Speaker)
+            .where(Speaker.edition_id == edition.id)
+            .order_by(Speaker.name, Speaker.id)
+        )
+    )
+
+
+def get_speaker(edition: Edition, speaker_id: int) -> Speaker | None:
+    """Speaker ``speaker_id`` if it belongs to ``edition``."""
+    return db.session.scalar(
+        sa.select(Speaker).where(Speaker.id == speaker_id, Speaker.edition_id == edition.id)
+    )
+
+
+def create_speaker(edition: Edition, data: SpeakerData) -> Speaker:
+    """A new speaker for ``edition``."""
+    speaker = Speaker(edition_id=edition.id, edition=edition)
+    _apply_speaker(speaker, data)
+    db.session.add(speaker)
+    db.session.flush()
+    mark_changed(edition)
+    return speaker
+
+
+def update_speaker(speaker: Speaker, data: SpeakerData) -> Speaker:
+    """Change a speaker; their sessions' calendar entries (which name them) are updated too."""
+    _apply_speaker(speaker, data)
+    for link in speaker.session_links:
+        link.session.sequence += 1
+        link.session.updated_at = utcnow()
+    db.session.flush()
+    mark_changed(speaker.edition)
+    return speaker
+
+
+def delete_speaker(speaker: Speaker) -> None:
+    """Remove a speaker from the edition and from every session they were in."""
+    edition = speaker.edition
+    for link in speaker.session_links:
+        link.session.sequence += 1
+        link.session.updated_at = utcnow()
+    db.session.delete(speaker)
+    db.session.flush()
+    mark_changed(edition)
+
+
+def set_speaker_photo(speaker: Speaker, upload: bytes | None) -> None:
+    """Check and re-encode an uploaded photo and store it (``None`` removes the photo)."""
+    if upload is None:
+        speaker.photo = speaker.photo_content_type = speaker.photo_etag = None
+    else:
+        prepared = prepare_logo(upload, field="photo")
+        speaker.photo = prepared.data
+        speaker.photo_content_type = prepared.content_type
+        speaker.photo_etag = prepared.digest[:32]
+    db.session.flush()
+    mark_changed(speaker.edition)
+
+
+def _apply_speaker(speaker: Speaker, data: SpeakerData) -> None:
+    name = (data.name or "").strip()
+    if not name:
+        raise DomainError("name", _l("The speaker needs a name."))
+    email = (data.email or "").strip() or None
+    if email is not None:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise DomainError("email", _l("This e-mail address is not valid.")) from None
+    association = None
+    if data.association_id is not None:
+        association = db.session.get(Association, data.association_id)
+        if association is None:
+            raise DomainError("association_id", _l("This association does not exist."))
+    speaker.name = name
+    speaker.association = association
+    speaker.affiliation = (data.affiliation or "").strip()
+    speaker.title = (data.title or "").strip()
+    speaker.bio = (data.bio or "").strip()
+    speaker.email = email
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions
+
+
+@dataclass
+class SpeakerEntry:
+    """One speaker of a session and their role; the list order is the order shown."""
+
+    speaker_id: int
+    role: str = "speaker"
+
+
+@dataclass
+class SessionData:
+    """What an organiser types about a session."""
+
+    title: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    room_id: int | None = None
+    language: str = "fr"
+    interpretation: bool = False
+    expected_audience: int | None = None
+    summary: str = ""
+    description: str = ""
+    speakers: list[SpeakerEntry] = field(default_factory=list)
+
+
+def _session_query(edition: Edition):
+    return (
+        sa.select(ProgrammeSession)
+        .where(ProgrammeSession.edition_id == edition.id)
+        .options(
+            selectinload(ProgrammeSession.room),
+            selectinload(ProgrammeSession.speaker_links)
+            .joinedload(SessionSpeaker.speaker)
+            .joinedload(Speaker.association),
+        )
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.ends_at, ProgrammeSession.id)
+    )
+
+
+def list_sessions(
+    edition: Edition, kind: str | None = None, language: str | None = None
+) -> list[ProgrammeSession]:
+    """The sessions of ``edition`` in time order, rooms and speakers loaded, maybe filtered.
+
+    A language filter of ``fr`` or ``en`` keeps the bilingual sessions too.
+    """
+    query = _session_query(edition)
+    if kind:
+        query = query.where(ProgrammeSession.kind == kind)
+    if language:
+        query = query.where(ProgrammeSession.language.in_({language, "both"}))
+    return list(db.session.scalars(query))
+
+
+def get_session(edition: Edition, session_id: int) -> ProgrammeSession | None:
+    """Session ``session_id`` if it belongs to ``edition``, rooms and speakers loaded."""
+    return db.session.scalar(_session_query(edition).where(ProgrammeSession.id == session_id))
+
+
+def create_session(edition: Edition, data: SessionData) -> ProgrammeSession:
+    """A new session in ``edition``'s programme."""
+    session = ProgrammeSession(edition_id=edition.id, edition=edition)
+    _apply_session(session, edition, data)
+    db.session.add(session)
+    db.session.flush()
+    mark_changed(edition)
+    return session
+
+
+def update_session(session: ProgrammeSession, data: SessionData) -> ProgrammeSession:
+    """Change a session; calendar applications see the new version (SEQUENCE + 1)."""
+    _apply_session(session, session.edition, data)
+    session.sequence += 1
+    session.updated_at = utcnow()
+    db.session.flush()
+    mark_changed(session.edition)
+    return session
+
+
+def duplicate_session(session: ProgrammeSession) -> ProgrammeSession:
+    """A copy of ``session`` (same time, room and speakers), titled as a copy."""
+    copy = ProgrammeSession(
+        edition_id=session.edition_id,
+        edition=session.edition,
+        title=session.title,
+        kind=session.kind,
+        summary=session.summary,
+        description=session.description,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        room=session.room,
+        language=session.language,
+        interpretation=session.interpretation,
+        expected_audience=session.expected_audience,
+        speaker_links=[
+            SessionSpeaker(speaker=link.speaker, role=link.role, position=link.position)
+            for link in session.speaker_links
+        ],
+    )
+    db.session.add(copy)
+    db.session.flush()
+    mark_changed(session.edition)
+    return copy
+
+
+def delete_session(session: ProgrammeSession) -> None:
+    """Remove a session from the programme."""
+    edition = session.edition
+    db.session.delete(session)
+    db.session.flush()
+    mark_changed(edition)
+
+
+def _apply_session(session: ProgrammeSession, edition: Edition, data: SessionData) -> None:
+    title = (data.title or "").strip()
+    if not title:
+        raise DomainError("title", _l("The session needs a title."))
+    if data.kind not in SESSION_KINDS:
+        raise DomainError("kind", _l("Choose a kind of session."))
+    if data.language not in LANGUAGES:
+        raise DomainError("language", _l("Choose a language."))
+    if data.starts_at is None or data.starts_at.tzinfo is None:
+        raise DomainError("starts_at", _l("Give the start time."))
+    if data.ends_at is None or data.ends_at.tzinfo is None:
+        raise DomainError("ends_at", _l("Give the end time."))
+    if data.ends_at <= data.starts_at:
+        raise DomainError("ends_at", _l("A session must end after it starts."))
+    if data.expected_audience is not None and data.expected_audience < 0:
+        raise DomainError("expected_audience", _l("The expected audience cannot be negative."))
+    room = None
+    if data.room_id is not None:
+        room = get_room(edition, data.room_id)
+        if room is None:
+            raise DomainError("room_id", _l("This room is not part of this edition."))
+    seen: set[int] = set()
+    speakers: list[tuple[Speaker, str]] = []
+    for entry in data.speakers:
+        if entry.role not in SPEAKER_ROLES:
+            raise DomainError("speakers", _l("Choose a role for each speaker."))
+        if entry.speaker_id in seen:
+            raise DomainError("speakers", _l("A speaker can be listed only once in a session."))
+        seen.add(entry.speaker_id)
+        speaker = get_speaker(edition, entry.speaker_id)
+        if speaker is None:
+            raise DomainError("speakers", _l("This speaker is not part of this edition."))
+        speakers.append((speaker, entry.role))
+
+    session.title = title
+    session.kind = data.kind
+    session.summary = (data.summary or "").strip()
+    session.description = (data.description or "").strip()
+    session.starts_at = data.starts_at
+    session.ends_at = data.ends_at
+    session.room = room
+    session.language = data.language
+    session.interpretation = bool(data.interpretation)
+    session.expected_audience = data.expected_audience
+
+    # A speaker who stays keeps their row, so the unique (session, speaker) pair never meets
+    # itself; the rows of speakers taken off the session are deleted as orphans.
+    existing = {link.speaker_id: link for link in session.speaker_links}
+    links = []
+    for position, (speaker, role) in enumerate(speakers):
+        link = existing.get(speaker.id) or SessionSpeaker(speaker=speaker)
+        link.role = role
+        link.position = position
+        links.append(link)
+    session.speaker_links = links
+
+
+# ---------------------------------------------------------------------------------------------
+# Conflict warnings
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A warning for organisers; it never blocks saving."""
+
+    kind: str  # room_double_booked | speaker_double_booked | outside_day | no_room | over_capacity
+    message: str
+    session_ids: tuple[int, ...]
+
+
+def programme_conflicts(
+    edition: Edition, sessions: list[ProgrammeSession] | None = None
+) -> list[Conflict]:
+    """Warnings about ``edition``'s programme: double bookings, the day, rooms, seats.
+
+    Intervals are half-open: a session ending at 11:00 and one starting at 11:00 do not overlap.
+    """
+    sessions = list_sessions(edition) if sessions is None else sessions
+    tz = edition.tz
+    conflicts: list[Conflict] = []
+
+    def hour(moment: datetime) -> str:
+        return moment.astimezone(tz).strftime("%H:%M")
+
+    by_room: dict[int, list[ProgrammeSession]] = defaultdict(list)
+    by_speaker: dict[int, list[ProgrammeSession]] = defaultdict(list)
+    speaker_names: dict[int, str] = {}
+    for session in sessions:
+        if session.room is not None:
+            by_room[session.room.id].append(session)
+        for link in session.speaker_links:
+            by_speaker[link.speaker_id].append(session)
+            speaker_names[link.speaker_id] = link.speaker.name
+
+    for room_sessions in by_room.values():
+        for first, second in _overlapping_pairs(room_sessions):
+            conflicts.append(
+                Conflict(
+                    "room_double_booked",
+                    _l(
+                        "%(room)s is used by “%(first)s” and “%(second)s” at the same time "
+                        "(%(start)s–%(end)s).",  # noqa: RUF001 (an en dash between times)
+                        room=first.room.name,
+                        first=first.title,
+                        second=second.title,
+                        start=hour(max(first.starts_at, second.starts_at)),
+                        end=hour(min(first.ends_at, second.ends_at)),
+                    ),
+                    (first.id, second.id),
+                )
+            )
+    for speaker_id, speaker_sessions in by_speaker.items():
+        for first, second in _overlapping_pairs(speaker_sessions):
+            conflicts.append(
+                Conflict(
+                    "speaker_double_booked",
+                    _l(
+                        "%(speaker)s is expected in “%(first)s” and “%(second)s” at the same "
+                        "time (%(start)s–%(end)s).",  # noqa: RUF001 (an en dash between times)
+                        speaker=speaker_names[speaker_id],
+                        first=first.title,
+                        second=second.title,
+                        start=hour(max(first.starts_at, second.starts_at)),
+                        end=hour(min(first.ends_at, second.ends_at)),
+                    ),
+                    (first.id, second.id),
+                )
+            )
+
+    day_starts, day_ends = colloquium_day(edition)
+    for session in sessions:
+        if session.starts_at < day_starts or session.ends_at > day_ends:
+            conflicts.append(
+                Conflict(
+                    "outside_day",
+                    _l(
+                        "“%(title)s” is not within the day of the colloquium.",
+                        title=session.title,
+                    ),
+                    (session.id,),
+                )
+            )
+        if session.room is None:
+            conflicts.append(
+                Conflict(
+                    "no_room",
+                    _l("“%(title)s” has no room.", title=session.title),
+                    (session.id,),
+                )
+            )
+        elif (
+            session.expected_audience is not None
+            and session.room.seats is not None
+            and session.expected_audience > session.room.seats
+        ):
+            conflicts.append(
+                Conflict(
+                    "over_capacity",
+                    _l(
+                        "“%(title)s” expects %(audience)d people but %(room)s seats %(seats)d.",
+                        title=session.title,
+                        audience=session.expected_audience,
+                        room=session.room.name,
+                        seats=session.room.seats,
+                    ),
+                    (session.id,),
+                )
+            )
+    return conflicts
+
+
+def colloquium_day(edition: Edition) -> tuple[datetime, datetime]:
+    """Midnight to midnight of the colloquium's date, in the edition's time zone."""
+    starts = datetime.combine(edition.date, time(0, 0), edition.tz)
+    ends = datetime.combine(edition.date + timedelta(days=1), time(0, 0), edition.tz)
+    return starts, ends
+
+
+def _overlapping_pairs(sessions: list[ProgrammeSession]):
+    ordered = sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.id or 0))
+    for index, first in enumerate(ordered):
+        for second in ordered[index + 1 :]:
+            if second.starts_at >= first.ends_at:
+                break
+            yield first, second
+
+
+# ---------------------------------------------------------------------------------------------
+# Next year
+
+
+@dataclass
+class CopyResult:
+    rooms: int
+    sessions: int
+
+
+def copy_programme(source: Edition, target: Edition, with_sessions: bool = False) -> CopyResult:
+    """Copy ``source``'s rooms (those ``target`` lacks) and maybe its session skeleton.
+
+    The skeleton keeps titles, kinds, summaries, rooms, languages and local times, moved to
+    ``target``'s date; descriptions and speakers change every year and are not copied.
+    """
+    if source.id == target.id:
+        raise DomainError("target", _l("Choose another edition to copy into."))
+    rooms = {room.name.lower(): room for room in list_rooms(target)}
+    copied_rooms = 0
+    mapping: dict[int, Room] = {}
+    for room in list_rooms(source):
+        existing = rooms.get(room.name.lower())
+        if existing is None:
+            existing = Room(
+                edition_id=target.id,
+                edition=target,
+                name=room.name,
+                seats=room.seats,
+                access_notes=room.access_notes,
+            )
+            db.session.add(existing)
+            copied_rooms += 1
+        mapping[room.id] = existing
+    copied_sessions = 0
+    if with_sessions:
+        for session in list_sessions(source):
+            starts = _moved(session.starts_at, source, target)
+            ends = _moved(session.ends_at, source, target)
+            if ends <= starts:  # a clock change can swallow a short session: keep its length
+                ends = starts + (session.ends_at - session.starts_at)
+            db.session.add(
+                ProgrammeSession(
+                    edition_id=target.id,
+                    edition=target,
+                    title=session.title,
+                    kind=session.kind,
+                    summary=session.summary,
+                    starts_at=starts,
+                    ends_at=ends,
+                    room=mapping.get(session.room_id) if session.room_id else None,
+                    language=session.language,
+                    interpretation=session.interpretation,
+                    expected_audience=session.expected_audience,
+                )
+            )
+            copied_sessions += 1
+    db.session.flush()
+    mark_changed(target)
+    return CopyResult(rooms=copied_rooms, sessions=copied_sessions)
+
+
+def _moved(moment: datetime, source: Edition, target: Edition) -> datetime:
+    """The same wall-clock time, as many days from ``target``'s date as from ``source``'s."""
+    local = moment.astimezone(source.tz)
+    day = target.date + (local.date() - source.date)
+    return datetime.combine(day, local.time(), target.tz)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public reading
+
+
+def published_session(session_id: int) -> ProgrammeSession | None:
+    """Session ``session_id`` if its edition's programme is public, speakers loaded."""
+    return db.session.scalar(
+        sa.select(ProgrammeSession)
+        .join(ProgrammeSession.edition)
+        .where(ProgrammeSession.id == session_id, Edition.programme_published.is_(True))
+        .options(
+            joinedload(ProgrammeSession.edition),
+            joinedload(ProgrammeSession.room),
+            selectinload(ProgrammeSession.speaker_links).joinedload(SessionSpeaker.speaker),
+        )
+    )
+
+
+def published_speaker(speaker_id: int) -> Speaker | None:
+    """Speaker ``speaker_id`` if they speak in a published programme, sessions loaded.
+
+    A speaker who is in no session yet may not have said yes: they stay private.
+    """
+    return db.session.scalar(
+        sa.select(Speaker)
+        .join(Speaker.edition)
+        .where(
+            Speaker.id == speaker_id,
+            Edition.programme_published.is_(True),
+            Speaker.session_links.any(),
+        )
+        .options(
+            joinedload(Speaker.edition),
+            joinedload(Speaker.association),
+            selectinload(Speaker.session_links)
+            .joinedload(SessionSpeaker.session)
+            .joinedload(ProgrammeSession.room),
+        )
+    )
+
+
+def speaker_photo(speaker_id: int) -> Speaker | None:
+    """A published speaker with a photo, the photo loaded."""
+    return db.session.scalar(
+        sa.select(Speaker)
+        .join(Speaker.edition)
+        .where(
+            Speaker.id == speaker_id,
+            Edition.programme_published.is_(True),
+            Speaker.photo_etag.is_not(None),
+            Speaker.session_links.any(),
+        )
+        .options(sa.orm.undefer(Speaker.photo))
+    )
+
+
+def speakers_of(sessions: list[ProgrammeSession]) -> list[Speaker]:
+    """The distinct speakers of ``sessions``, by name (no extra query when links are loaded)."""
+    seen: dict[int, Speaker] = {}
+    for session in sessions:
+        for link in session.speaker_links:
+            seen.setdefault(link.speaker_id, link.speaker)
+    return sorted(seen.values(), key=lambda s: (s.name.lower(), s.id))

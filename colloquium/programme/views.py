@@ -1,0 +1,119 @@
+"""Public pages of the programme: the day, one session, one speaker, a speaker's photo."""
+
+from datetime import datetime
+
+from flask import Blueprint, abort, make_response, render_template, request
+from flask_babel import format_datetime
+
+from colloquium.associations.services import render_description
+from colloquium.editions import services as editions
+from colloquium.editions.models import Edition
+from colloquium.programme import services
+from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABELS
+from colloquium.programme.models import LANGUAGES, SESSION_KINDS, ProgrammeSession
+
+bp = Blueprint("programme", __name__)
+
+
+@bp.app_template_filter("in_edition_zone")
+def in_edition_zone(value: datetime, edition: Edition, pattern: str = "HH:mm") -> str:
+    """``value`` formatted in the edition's own time zone (not the site's default)."""
+    return format_datetime(value.astimezone(edition.tz), pattern, rebase=False)
+
+
+@bp.app_template_filter("programme_markdown")
+def markdown_filter(text: str | None):
+    """Organisers' Markdown as sanitised HTML (the same rules as association profiles)."""
+    return render_description(text or "")
+
+
+@bp.context_processor
+def labels_context() -> dict:
+    """The words for kinds, languages and roles, for the programme's templates."""
+    return {
+        "kind_labels": KIND_LABELS,
+        "language_labels": LANGUAGE_LABELS,
+        "role_labels": ROLE_LABELS,
+    }
+
+
+def time_blocks(sessions: list[ProgrammeSession]) -> list[list[ProgrammeSession]]:
+    """Sessions (in time order) grouped into runs that overlap: what happens in parallel."""
+    blocks: list[list[ProgrammeSession]] = []
+    block_end = None
+    for session in sessions:
+        if not blocks or session.starts_at >= block_end:
+            blocks.append([])
+            block_end = session.ends_at
+        blocks[-1].append(session)
+        block_end = max(block_end, session.ends_at)
+    return blocks
+
+
+def _render_programme(edition: Edition):
+    kind = request.args.get("kind")
+    kind = kind if kind in SESSION_KINDS else None
+    language = request.args.get("language")
+    language = language if language in LANGUAGES else None
+    sessions = services.list_sessions(edition, kind=kind, language=language)
+    return render_template(
+        "programme/programme.html",
+        edition=edition,
+        blocks=time_blocks(sessions),
+        selected_kind=kind,
+        selected_language=language,
+        kinds=SESSION_KINDS,
+        languages=LANGUAGES,
+    )
+
+
+@bp.get("/programme")
+def current():
+    """The programme of the current edition, or a short notice while it is not published."""
+    edition = services.published_edition()
+    if edition is None:
+        return render_template("programme/not_published.html", edition=editions.current_edition())
+    return _render_programme(edition)
+
+
+@bp.get("/programme/<int:year>")
+def archive(year: int):
+    """The published programme of the edition of ``year``."""
+    edition = services.published_edition(year)
+    if edition is None:
+        abort(404)
+    return _render_programme(edition)
+
+
+@bp.get("/programme/sessions/<int:session_id>")
+def session(session_id: int):
+    """One session: when, where, in which language, with whom."""
+    found = services.published_session(session_id)
+    if found is None:
+        abort(404)
+    return render_template("programme/session.html", programme_session=found, edition=found.edition)
+
+
+@bp.get("/programme/speakers/<int:speaker_id>")
+def speaker(speaker_id: int):
+    """One speaker: who they are and where they speak."""
+    found = services.published_speaker(speaker_id)
+    if found is None:
+        abort(404)
+    links = sorted(found.session_links, key=lambda link: link.session.starts_at)
+    return render_template(
+        "programme/speaker.html", speaker=found, edition=found.edition, links=links
+    )
+
+
+@bp.get("/programme/speakers/<int:speaker_id>/photo")
+def speaker_photo(speaker_id: int):
+    """A published speaker's photo, cached by its ETag."""
+    found = services.speaker_photo(speaker_id)
+    if found is None:
+        abort(404)
+    response = make_response(found.photo)
+    response.headers["Content-Type"] = found.photo_content_type
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.set_etag(found.photo_etag)
+    return response.make_conditional(request)
