@@ -31,9 +31,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     from colloquium.editions.views import bp as editions_bp
     from colloquium.pages.views import bp as pages_bp
+    from colloquium.registration.views import bp as registration_bp
 
     app.register_blueprint(editions_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(registration_bp)
 
     cli.init_app(app)
     return app
