@@ -25,7 +25,6 @@ def load_demo() -> Iterator[str]:
             year,
             EditionChanges(
                 capacity=DEMO_CAPACITY,
-                title=f"Colloque du 17 octobre {year}",
                 theme="Protéger les victimes, poursuivre les exploiteurs : dix ans d'engagements "
                 "européens à l'épreuve du terrain",
                 venue_name="Maison de la Conférence (lieu fictif)",

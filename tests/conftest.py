@@ -11,6 +11,8 @@ from flask.testing import FlaskClient
 from colloquium import create_app
 from colloquium.extensions import db
 
+pytest_plugins = ["tests.browser"]
+
 POSTGRES_URL = os.environ.get("COLLOQUIUM_TEST_DATABASE_URL")
 
 

@@ -194,3 +194,11 @@ def test_privacy_states_the_retention_period(make_app):
 
 def test_the_database_is_reachable_from_tests(app):
     assert db.session.scalar(sa.text("SELECT 1")) == 1
+
+
+@pytest.mark.parametrize("url", ["/about", "/resources", "/privacy", "/no-such-page"])
+def test_static_pages_run_no_query(client, count_queries, url):
+    make_edition(2030)
+    with count_queries() as queries:
+        client.get(url)
+    assert len(queries) == 0, queries

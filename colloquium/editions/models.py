@@ -4,10 +4,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from colloquium.db import UTCDateTime, utcnow
 from colloquium.extensions import db
+from colloquium.i18n import long_date
 
 
 class Edition(db.Model):
@@ -29,7 +31,7 @@ class Edition(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(unique=True)
     date: Mapped[date]
-    title: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     theme: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     venue_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     venue_address: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
@@ -48,6 +50,11 @@ class Edition(db.Model):
 
     def __repr__(self) -> str:
         return f"<Edition {self.year}>"
+
+    @property
+    def display_title(self) -> str:
+        """The title organisers gave, else "Colloque du 17 octobre 2027" in the page's language."""
+        return self.title or gettext("Colloquium of %(date)s", date=long_date(self.date))
 
     @property
     def tz(self) -> ZoneInfo:

@@ -87,7 +87,7 @@ def create_edition(year: int, changes: EditionChanges | None = None) -> Edition:
     edition = Edition(
         year=year,
         date=day,
-        title=changes.title or default_title(year),
+        title=(changes.title or "").strip(),
         theme=changes.theme or "",
         venue_name=changes.venue_name or "",
         venue_address=changes.venue_address or "",
@@ -148,10 +148,6 @@ def update_edition(edition: Edition, changes: EditionChanges) -> Edition:
     return edition
 
 
-def default_title(year: int) -> str:
-    return f"Colloque du 17 octobre {year}"
-
-
 def _fields(edition: Edition) -> dict:
     names = (
         "year",
@@ -185,8 +181,6 @@ def _validate(edition: Edition) -> None:
         raise DomainError("capacity", _l("The capacity cannot be negative."))
     if edition.date.year != edition.year:
         raise DomainError("date", _l("The date must fall in %(year)d.", year=edition.year))
-    if not edition.title.strip():
-        raise DomainError("title", _l("The title cannot be empty."))
     opens, closes = edition.registration_opens_at, edition.registration_closes_at
     if opens and closes and opens >= closes:
         raise DomainError("registration_closes_at", _l("Registration must close after it opens."))

@@ -20,7 +20,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("date", sa.Date(), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("title", sa.String(length=200), server_default="", nullable=False),
         sa.Column("theme", sa.Text(), server_default="", nullable=False),
         sa.Column("venue_name", sa.String(length=200), server_default="", nullable=False),
         sa.Column("venue_address", sa.String(length=300), server_default="", nullable=False),

@@ -1,0 +1,49 @@
+"""The site frame in a real browser: language switch, keyboard use, phones."""
+
+import pytest
+
+from tests.factories import make_edition
+
+pytestmark = pytest.mark.browser
+
+
+def test_language_switch_is_remembered(page):
+    make_edition(2030, venue_name="Halle aux grains", city="Toulouse")
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_role("heading", level=1).inner_text() == "Colloque du 17 octobre 2030"
+    page.get_by_role("link", name="EN", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Colloquium of 17 October 2030"
+    page.get_by_role("link", name="FR", exact=True).click()
+    page.get_by_role("link", name="EN", exact=True).click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Seats left" in page.content()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="About").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", level=1).inner_text() == "About the cooperative"
+
+
+def test_keyboard_users_can_skip_to_the_content(page):
+    make_edition(2030)
+    page.goto("/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Aller au contenu"
+    assert page.evaluate("getComputedStyle(document.activeElement).top") != "-64px"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_pages_fit_a_phone_screen(browser, live_server):
+    make_edition(2030, venue_name="Halle aux grains", city="Toulouse")
+    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        for path in ("/", "/about", "/resources", "/privacy", "/nowhere"):
+            page.goto(path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+    finally:
+        context.close()
