@@ -134,3 +134,29 @@ def count_queries(app):
             sa.event.remove(db.engine, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture
+def sent_mail(monkeypatch):
+    """Every e-mail the registration domain queues, as dicts, in order (still really queued)."""
+    from colloquium.registration import notifications
+
+    sent: list[dict] = []
+    queue = notifications.queue_mail
+
+    def recording(to, template, language, context, attachments=()):
+        sent.append(
+            {
+                "to": to,
+                "template": template,
+                "language": language,
+                "context": context,
+                "attachments": list(attachments),
+            }
+        )
+        return queue(
+            to=to, template=template, language=language, context=context, attachments=attachments
+        )
+
+    monkeypatch.setattr(notifications, "queue_mail", recording)
+    return sent

@@ -21,9 +21,7 @@ REQUIRED = _l("This field is required.")
 class DetailsForm(FlaskForm):
     """The details an attendee can give, and change later."""
 
-    first_name = StringField(
-        _l("First name"), validators=[DataRequired(REQUIRED), Length(max=100)]
-    )
+    first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=100)])
     organisation = StringField(
         _l("Organisation (optional)"),
@@ -53,9 +51,7 @@ class DetailsForm(FlaskForm):
         description=_l("For the lunch served on the day."),
         validators=[Optional(), Length(max=2000)],
     )
-    consent_contact = BooleanField(
-        _l("Tell me about next year's colloquium (optional).")
-    )
+    consent_contact = BooleanField(_l("Tell me about next year's colloquium (optional)."))
 
 
 class RegistrationForm(DetailsForm):
@@ -71,9 +67,10 @@ class RegistrationForm(DetailsForm):
         ],
     )
     consent_privacy = BooleanField(
-        _l("I have read the privacy notice and agree that my details are used to run my registration."),
+        _l(
+            "I have read the privacy notice and agree that my details are used to run my registration."
+        ),
         validators=[DataRequired(_l("Please accept the privacy notice to register."))],
     )
     # Left empty by people (it is hidden from them); bots fill in every field they find.
     website = StringField(_l("Leave this field empty"))
-

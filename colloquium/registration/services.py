@@ -379,9 +379,7 @@ def _check_details(details: RegistrationDetails) -> None:
     if details.language not in LANGUAGES:
         raise DomainError("language", _l("Choose French or English."))
     if not details.consent_privacy:
-        raise DomainError(
-            "consent_privacy", _l("Please accept the privacy notice to register.")
-        )
+        raise DomainError("consent_privacy", _l("Please accept the privacy notice to register."))
 
 
 def _check_not_past(registration: Registration) -> None:

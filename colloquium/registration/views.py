@@ -120,7 +120,9 @@ def manage(token: str):
 def _manage_page(registration: Registration, token: str):
     qr = None
     if registration.status == "confirmed":
-        qr = qr_svg(registration, _("Check-in code %(reference)s", reference=registration.reference))
+        qr = qr_svg(
+            registration, _("Check-in code %(reference)s", reference=registration.reference)
+        )
     edition = registration.edition
     return render_template(
         "registration/manage.html",
