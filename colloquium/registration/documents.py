@@ -45,7 +45,7 @@ def qr_png(registration: Registration) -> bytes:
 
 
 def calendar_file(registration: Registration) -> bytes:
-    """The colloquium day as an RFC 5545 event in the edition's time zone (09:00–18:00)."""
+    """The colloquium day as an RFC 5545 event in the edition's time zone (09:00 to 18:00)."""
     edition = registration.edition
     tz = edition.tz
     calendar = icalendar.Calendar()
@@ -58,7 +58,7 @@ def calendar_file(registration: Registration) -> bytes:
     event.add("dtstamp", utcnow())
     event.add("dtstart", datetime.combine(edition.date, DAY_STARTS, tz))
     event.add("dtend", datetime.combine(edition.date, DAY_ENDS, tz))
-    event.add("summary", edition.title)
+    event.add("summary", edition.display_title)
     location = ", ".join(
         part for part in (edition.venue_name, edition.venue_address, edition.city) if part
     )

@@ -3,18 +3,19 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 ATTENDEE_TYPE_CHOICES = [
-    ("member_association", _l("Member association of the cooperative")),
-    ("ngo", _l("Other association or NGO")),
-    ("public_authority", _l("Public authority or elected official")),
-    ("research", _l("Research or teaching")),
-    ("press", _l("Press")),
-    ("individual", _l("Individual")),
-    ("other", _l("Other")),
+    SelectChoice("member_association", _l("Member association of the cooperative")),
+    SelectChoice("ngo", _l("Other association or NGO")),
+    SelectChoice("public_authority", _l("Public authority or elected official")),
+    SelectChoice("research", _l("Research or teaching")),
+    SelectChoice("press", _l("Press")),
+    SelectChoice("individual", _l("Individual")),
+    SelectChoice("other", _l("Other")),
 ]
-LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 REQUIRED = _l("This field is required.")
 
 
@@ -59,6 +60,7 @@ class RegistrationForm(DetailsForm):
 
     email = EmailField(
         _l("E-mail address"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         description=_l("We will send you a link to confirm your registration."),
         validators=[
             DataRequired(REQUIRED),
@@ -68,7 +70,8 @@ class RegistrationForm(DetailsForm):
     )
     consent_privacy = BooleanField(
         _l(
-            "I have read the privacy notice and agree that my details are used to run my registration."
+            "I have read the privacy notice and agree that my details are used to run "
+            "my registration."
         ),
         validators=[DataRequired(_l("Please accept the privacy notice to register."))],
     )

@@ -5,6 +5,8 @@ This is the only module of the domain that knows about mail.
 
 from __future__ import annotations
 
+from flask_babel import force_locale
+
 from colloquium.links import external_url
 from colloquium.mail.outbox import Attachment, queue_mail
 from colloquium.registration.documents import calendar_file, qr_png
@@ -13,10 +15,12 @@ from colloquium.registration.models import Registration
 
 def _context(registration: Registration, **extra) -> dict:
     edition = registration.edition
+    with force_locale(registration.language):
+        title = edition.display_title
     return {
         "first_name": registration.first_name,
         "reference": registration.reference,
-        "edition_title": edition.title,
+        "edition_title": title,
         "edition_date": edition.date,
         "venue_name": edition.venue_name,
         "venue_address": edition.venue_address,

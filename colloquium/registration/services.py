@@ -307,7 +307,11 @@ def export_registration(registration: Registration) -> dict:
     edition = registration.edition
     return {
         "reference": registration.reference,
-        "edition": {"year": edition.year, "title": edition.title, "date": edition.date.isoformat()},
+        "edition": {
+            "year": edition.year,
+            "title": edition.display_title,
+            "date": edition.date.isoformat(),
+        },
         "status": registration.status,
         "waitlist_position": waitlist_position(registration),
         "first_name": registration.first_name,

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
 
 from colloquium.db import DomainError, utcnow
 from colloquium.editions import services as editions
@@ -77,7 +78,7 @@ def register():
 
 
 def _register_form(edition, form: RegistrationForm, validate: bool, expired: bool = False):
-    extra_errors: list[str] = []
+    extra_errors = [_expired_message()] if expired else []
     if validate and form.validate():
         if form.website.data:
             # A bot filled the hidden field: it sees the usual answer, nothing is recorded.
@@ -96,11 +97,12 @@ def _register_form(edition, form: RegistrationForm, validate: bool, expired: boo
             edition=edition,
             form=form,
             extra_errors=extra_errors,
-            expired=expired,
         )
     )
-    if validate and (form.errors or extra_errors or expired):
-        response.status_code = 400 if expired else 422
+    if expired:
+        response.status_code = 400
+    elif validate and (form.errors or extra_errors):
+        response.status_code = 422
     return _no_store(response)
 
 
@@ -172,7 +174,7 @@ def edit(token: str):
 
 
 def _edit_form(registration, token, form: DetailsForm, validate: bool, expired: bool = False):
-    extra_errors: list[str] = []
+    extra_errors = [_expired_message()] if expired else []
     if validate and form.validate():
         changes = services.DetailChanges(**{name: form[name].data for name in DETAIL_FIELDS})
         try:
@@ -191,11 +193,12 @@ def _edit_form(registration, token, form: DetailsForm, validate: bool, expired: 
             form=form,
             token=token,
             extra_errors=extra_errors,
-            expired=expired,
         )
     )
-    if validate and (form.errors or extra_errors or expired):
-        response.status_code = 400 if expired else 422
+    if expired:
+        response.status_code = 400
+    elif validate and (form.errors or extra_errors):
+        response.status_code = 422
     return _no_store(response)
 
 
@@ -232,7 +235,9 @@ def csrf_failure(error: CSRFError):
     token = (request.view_args or {}).get("token")
     if token is None:
         return redirect(url_for("registration.register"))
-    registration = _registration_or_404(token)
+    registration = services.find_by_token(token)
+    if registration is None:
+        return current_app.handle_http_exception(NotFound())
     if request.endpoint == "registration.edit":
         form = DetailsForm(meta={"csrf": False})
         return _edit_form(registration, token, form, validate=False, expired=True)
@@ -250,6 +255,13 @@ def _act(token: str, action, message):
         db.session.commit()
         flash(message(result), "success")
     return redirect(url_for("registration.manage", token=token))
+
+
+def _expired_message() -> str:
+    return _(
+        "This form had expired. Your answers are kept below: please check them and "
+        "send the form again."
+    )
 
 
 def _confirmed_message(registration: Registration) -> str:
