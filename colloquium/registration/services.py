@@ -155,7 +155,6 @@ def find_by_token(token: str) -> Registration | None:
 
 def confirm_registration(registration: Registration, now: datetime | None = None) -> Registration:
     """Confirm the address: take a seat if one is left, else join the waiting list."""
-    now = now or utcnow()
     _check_not_past(registration)
     _claim(registration, (UNCONFIRMED,))
     edition = registration.edition
@@ -165,6 +164,9 @@ def confirm_registration(registration: Registration, now: datetime | None = None
         # freed while the waiting list looked empty could stay free behind this newcomer.
         _lock_edition(edition)
         seated = _take_seat(edition)
+    # The time is read only now, once the seat is decided (under the edition's lock when
+    # joining the waiting list), so the waiting list's order is the order of arrival in it.
+    now = now or utcnow()
     if seated:
         registration.status = CONFIRMED
         registration.confirmed_at = now
@@ -479,5 +481,12 @@ def _free_seat(edition: Edition) -> None:
 
 
 def _lock_edition(edition: Edition) -> None:
-    """Hold the edition row until commit (PostgreSQL; SQLite write transactions run alone)."""
-    db.session.execute(sa.select(Edition.id).where(Edition.id == edition.id).with_for_update())
+    """Hold the edition row until commit (PostgreSQL; SQLite write transactions run alone).
+
+    FOR NO KEY UPDATE is the lock an UPDATE of the row takes: a transaction that already
+    updated the row holds it, so it never has to upgrade its lock behind a waiting request
+    (an upgrade to FOR UPDATE there is a deadlock).
+    """
+    db.session.execute(
+        sa.select(Edition.id).where(Edition.id == edition.id).with_for_update(key_share=True)
+    )
