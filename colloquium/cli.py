@@ -6,6 +6,8 @@ from flask import Flask
 from colloquium import demo
 from colloquium.editions.cli import edition_cli
 from colloquium.extensions import db
+from colloquium.mail.cli import mail_cli
+from colloquium.privacy.cli import privacy_cli
 
 
 @click.command("demo")
@@ -20,3 +22,5 @@ def init_app(app: Flask) -> None:
     """Attach every command group to ``flask``."""
     app.cli.add_command(edition_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(privacy_cli)

@@ -136,6 +136,9 @@ def count_queries(app):
     return counting
 
 
+from tests.smtp import smtp_server  # noqa: E402, F401  (the real SMTP server fixture)
+
+
 @pytest.fixture
 def sent_mail(monkeypatch):
     """Every e-mail the registration domain queues, as dicts, in order (still really queued)."""

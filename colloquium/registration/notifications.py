@@ -44,7 +44,11 @@ def _ticket(registration: Registration) -> tuple[Attachment, Attachment]:
     """The QR code for the door and the calendar event."""
     return (
         Attachment(f"{registration.reference}.png", "image/png", qr_png(registration)),
-        Attachment("colloquium.ics", "text/calendar; charset=utf-8", calendar_file(registration)),
+        Attachment(
+            "colloquium.ics",
+            "text/calendar; method=PUBLISH; charset=utf-8",
+            calendar_file(registration),
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from colloquium.db import DomainError, utcnow
 from colloquium.editions.models import Edition
 from colloquium.editions.services import local_today
 from colloquium.extensions import db
+from colloquium.privacy.services import retention_step
 from colloquium.registration import notifications
 from colloquium.registration.models import (
     ACTIVE_STATUSES,
@@ -337,6 +338,7 @@ def export_registration(registration: Registration) -> dict:
     }
 
 
+@retention_step("unconfirmed-registrations", "registrations never confirmed, after 7 days")
 def purge_unconfirmed(now: datetime | None = None) -> int:
     """Delete registrations left unconfirmed for more than 7 days; they hold no seat."""
     cutoff = (now or utcnow()) - UNCONFIRMED_LIFETIME

@@ -1,0 +1,1 @@
+"""Outgoing mail: a durable outbox, delivered by a worker with retries."""

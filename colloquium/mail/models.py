@@ -1,0 +1,76 @@
+"""The outbox: one row per e-mail, written in the transaction that causes it."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from colloquium.db import UTCDateTime, utcnow
+from colloquium.extensions import db
+
+
+class MailStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+STATUS_VALUES = ", ".join(f"'{status.value}'" for status in MailStatus)
+
+
+class OutgoingMail(db.Model):
+    """One e-mail, rendered when queued, so delivering it needs nothing but this row."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({STATUS_VALUES})", name="status_known"),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        sa.Index("ix_outgoing_mail_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(sa.String(320))
+    template: Mapped[str] = mapped_column(sa.String(100))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    subject: Mapped[str] = mapped_column(sa.Text)
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str] = mapped_column(sa.Text)
+    message_id: Mapped[str] = mapped_column(sa.String(255))
+    status: Mapped[str] = mapped_column(
+        sa.String(16), default=MailStatus.QUEUED.value, server_default=MailStatus.QUEUED.value
+    )
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    attachments: Mapped[list["OutgoingMailAttachment"]] = relationship(
+        back_populates="mail",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="OutgoingMailAttachment.id",
+    )
+
+    def __repr__(self) -> str:
+        return f"<OutgoingMail {self.id} {self.template} {self.status}>"
+
+
+class OutgoingMailAttachment(db.Model):
+    """A file sent with an e-mail; deleted with it (ON DELETE CASCADE)."""
+
+    __tablename__ = "outgoing_mail_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("outgoing_mail.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(255))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    mail: Mapped[OutgoingMail] = relationship(back_populates="attachments")

@@ -1,0 +1,136 @@
+"""Queueing mail: render a bilingual template and add it to the caller's transaction."""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.utils import make_msgid, parseaddr
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+from flask_babel import force_locale
+from jinja2 import Environment
+
+from colloquium.extensions import db
+from colloquium.links import external_url
+from colloquium.mail.models import OutgoingMail, OutgoingMailAttachment
+
+# Whole e-mails, attachments included, are kept in the database until delivered: bound them.
+MAX_ATTACHMENTS_BYTES = 10 * 1024 * 1024
+TEMPLATE_NAME = re.compile(r"^[a-z0-9_-]+/[a-z0-9_-]+$")
+CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+(\s*;\s*[\w.+-]+=(\"[^\"\r\n/]*\"|[\w.+-]+))*$")
+BLANK_LINES = re.compile(r"\n{3,}")
+MAIL_ENVIRONMENT = "colloquium.mail.jinja_env"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with an e-mail."""
+
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=PUBLISH", "image/png"
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+def queue_mail(
+    to: str,
+    template: str,
+    language: str,
+    context: dict,
+    attachments: Sequence[Attachment] = (),
+) -> OutgoingMail:
+    """Render templates/email/<template>.txt and .html in `language` and add an outbox row
+    to the current db.session (flush, no commit)."""
+    _check_recipient(to)
+    if language not in current_app.config["LANGUAGES"]:
+        raise ValueError(f"unknown language {language!r}")
+    _check_attachments(attachments)
+    rendered = render_mail(template, language, context)
+    mail = OutgoingMail(
+        recipient=to,
+        template=template,
+        language=language,
+        subject=rendered.subject,
+        text_body=rendered.text,
+        html_body=rendered.html,
+        message_id=make_msgid(domain=_public_host()),
+        attachments=[
+            OutgoingMailAttachment(
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                data=bytes(attachment.data),
+            )
+            for attachment in attachments
+        ],
+    )
+    db.session.add(mail)
+    db.session.flush()
+    return mail
+
+
+def render_mail(template: str, language: str, context: dict) -> RenderedMail:
+    """Subject, plain text and HTML of ``email/<template>`` in ``language``."""
+    if not TEMPLATE_NAME.match(template):
+        raise ValueError(f"template {template!r} is not of the form 'domain/name'")
+    env = _mail_environment(current_app)
+    values = dict(context)
+    with force_locale(language):
+        current_app.update_template_context(values)
+        values.update(
+            language=language,
+            site_url=external_url("editions.home"),
+            privacy_url=external_url("pages.privacy"),
+        )
+        text_template = env.get_template(f"email/{template}.txt")
+        if "subject" not in text_template.blocks:
+            raise ValueError(f"email/{template}.txt has no subject block")
+        subject_context = text_template.new_context(dict(values))
+        subject = " ".join("".join(text_template.blocks["subject"](subject_context)).split())
+        if not subject:
+            raise ValueError(f"email/{template}.txt renders an empty subject")
+        text = _tidy_text(text_template.render(values))
+        html = env.get_template(f"email/{template}.html").render(values, subject=subject)
+    return RenderedMail(subject=subject, text=text, html=html)
+
+
+def _mail_environment(app: Flask) -> Environment:
+    """The app's Jinja environment, with blocks trimmed so plain-text mail reads cleanly."""
+    env = app.extensions.get(MAIL_ENVIRONMENT)
+    if env is None:
+        env = app.jinja_env.overlay(trim_blocks=True, lstrip_blocks=True)
+        app.extensions[MAIL_ENVIRONMENT] = env
+    return env
+
+
+def _tidy_text(text: str) -> str:
+    # "-- " (with its space) is the signature separator mail clients recognise.
+    lines = [line if line == "-- " else line.rstrip() for line in text.strip().splitlines()]
+    return BLANK_LINES.sub("\n\n", "\n".join(lines)) + "\n"
+
+
+def _public_host() -> str:
+    return urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
+
+
+def _check_recipient(to: str) -> None:
+    name, address = parseaddr(to)
+    if "\r" in to or "\n" in to or not address or "@" not in address or name or len(to) > 320:
+        raise ValueError("the recipient must be one plain e-mail address")
+
+
+def _check_attachments(attachments: Sequence[Attachment]) -> None:
+    total = 0
+    for attachment in attachments:
+        if not CONTENT_TYPE.match(attachment.content_type):
+            raise ValueError(f"invalid content type {attachment.content_type!r}")
+        if not attachment.filename or any(c in attachment.filename for c in "\r\n/\\"):
+            raise ValueError(f"invalid attachment file name {attachment.filename!r}")
+        total += len(attachment.data)
+    if total > MAX_ATTACHMENTS_BYTES:
+        raise ValueError(f"attachments total {total} bytes, more than {MAX_ATTACHMENTS_BYTES}")

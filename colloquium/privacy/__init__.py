@@ -1,0 +1,1 @@
+"""Retention rules, applied daily by ``flask privacy purge``."""
