@@ -18,7 +18,7 @@ from colloquium.editions.models import Edition
 from colloquium.extensions import db
 from colloquium.registration import services
 from colloquium.registration.models import Registration
-from tests.factories import make_edition, make_registration
+from tests.factories import make_edition, make_registration, registration_details
 
 POOL = 20  # connections in flight at once; the other threads queue for one, as in production
 CONCURRENT = {
@@ -241,3 +241,41 @@ def test_control_a_check_then_act_confirmation_is_caught(concurrent_app, monkeyp
     assert confirmed > 10  # many more confirmed than seats ...
     with pytest.raises(AssertionError, match="confirmed for 10 seats"):
         assert_invariants(edition_id, 10)  # ... and the invariant check says so
+
+
+def test_the_same_address_submitted_by_many_threads_at_once_registers_once(
+    concurrent_app, sent_mail
+):
+    edition = make_edition(2030, capacity=10)
+    edition_id = edition.id
+    db.session.commit()
+    start = threading.Barrier(30, timeout=120)
+    errors = []
+
+    def submit():
+        start.wait()
+        with concurrent_app.app_context():
+            try:
+                services.register(
+                    db.session.get(Edition, edition_id), registration_details("same@example.org")
+                )
+                db.session.commit()
+            except BaseException as error:
+                db.session.rollback()
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == []
+    rows = db.session.scalars(sa.select(Registration)).all()
+    assert len(rows) == 1
+    # Every submission e-mailed a link; only the last one written still opens the page.
+    links = [mail["context"]["manage_url"] for mail in sent_mail]
+    assert len(links) == 30
+    opening = [link for link in links if services.find_by_token(link.rsplit("/", 1)[1])]
+    assert len(opening) == 1
