@@ -101,8 +101,6 @@ def _register_form(edition, form: RegistrationForm, validate: bool, expired: boo
     )
     if expired:
         response.status_code = 400
-    elif validate and (form.errors or extra_errors):
-        response.status_code = 422
     return _no_store(response)
 
 
@@ -197,8 +195,6 @@ def _edit_form(registration, token, form: DetailsForm, validate: bool, expired: 
     )
     if expired:
         response.status_code = 400
-    elif validate and (form.errors or extra_errors):
-        response.status_code = 422
     return _no_store(response)
 
 
