@@ -29,12 +29,22 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     errors.init_app(app)
     navigation.init_app(app)
 
+    from colloquium.accounts.manage import bp as accounts_manage_bp
+    from colloquium.accounts.views import bp as accounts_bp
+    from colloquium.admin.views import bp as admin_bp
+    from colloquium.associations.manage import bp as associations_manage_bp
+    from colloquium.associations.views import bp as associations_bp
     from colloquium.editions.views import bp as editions_bp
     from colloquium.pages.views import bp as pages_bp
     from colloquium.registration.views import bp as registration_bp
 
     app.register_blueprint(editions_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(accounts_manage_bp)
+    app.register_blueprint(associations_bp)
+    app.register_blueprint(associations_manage_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(registration_bp)
 
     cli.init_app(app)

@@ -4,6 +4,8 @@ import click
 from flask import Flask
 
 from colloquium import demo
+from colloquium.accounts.cli import user_cli
+from colloquium.associations.cli import association_cli
 from colloquium.editions.cli import edition_cli
 from colloquium.extensions import db
 from colloquium.mail.cli import mail_cli
@@ -22,5 +24,7 @@ def init_app(app: Flask) -> None:
     """Attach every command group to ``flask``."""
     app.cli.add_command(edition_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(association_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(privacy_cli)

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from datetime import timedelta
 
+from colloquium.associations import demo as associations_demo
 from colloquium.db import utcnow
 from colloquium.editions import services as editions
 from colloquium.editions.services import EditionChanges
@@ -36,3 +37,4 @@ def load_demo() -> Iterator[str]:
         yield f"Edition {year} created: {edition.capacity} seats in {edition.city}."
     else:
         yield f"Edition {year} already there."
+    yield from associations_demo.load()

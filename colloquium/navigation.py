@@ -10,6 +10,7 @@ def main_navigation() -> list[tuple[str, str, str]]:
         ("editions.home", url_for("editions.home"), _("Colloquium")),
         ("pages.about", url_for("pages.about"), _("About")),
         ("pages.resources", url_for("pages.resources"), _("Resources")),
+        ("associations.directory", url_for("associations.directory"), _("Associations")),
         ("registration.register", url_for("registration.register"), _("Register")),
     ]
 

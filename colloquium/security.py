@@ -1,6 +1,13 @@
 """Security headers and the access decorators every protected view uses."""
 
-from flask import Flask, request
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from colloquium.extensions import login_manager
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -18,7 +25,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
-    """Send the same protective headers on every response."""
+    """Send the same protective headers on every response; set up logins and CSRF failures."""
+    _init_login(app)
+    app.register_error_handler(CSRFError, _csrf_failure)
 
     @app.after_request
     def _security_headers(response):
@@ -31,3 +40,82 @@ def init_app(app: Flask) -> None:
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+def _init_login(app: Flask) -> None:
+    from colloquium.accounts.services import load_session_user
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+    # The id kept in the session is "<user id>:<session version>"; raising the version in the
+    # database (logout, password change, deactivation) makes every copy of the cookie useless.
+    login_manager.user_loader(load_session_user)
+
+
+def _csrf_failure(error: CSRFError):
+    """Show the form again, with what was typed and a message, instead of a bare 400.
+
+    Only views marked with ``@form_view`` run again: their FlaskForm validates the CSRF token
+    itself, fails on it, and is re-rendered with the user's input and a message; nothing is
+    saved. Any other view (a bare POST button) keeps the plain error page.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or not getattr(view, "validates_csrf_in_form", False):
+        return error
+    if getattr(g, "csrf_retry", False):
+        return error
+    g.csrf_retry = True
+    return current_app.make_response(view(**(request.view_args or {})))
+
+
+def form_view(view):
+    """Mark a view whose FlaskForm checks the CSRF token, so a failure re-shows the form."""
+    view.validates_csrf_in_form = True
+    return view
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Whether ``target`` is a path on this site (never another host, scheme or ``//``)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if any(ord(char) < 32 or char == "\\" for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` when it is a safe local path, else ``default``."""
+    return target if is_safe_next(target) else default
+
+
+def _to_login():
+    path = request.full_path if request.query_string else request.path
+    return redirect(url_for("accounts.login", next=path))
+
+
+def login_required(view):
+    """Anonymous visitors are sent to the login page, and brought back afterwards."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return _to_login()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def organiser_required(view):
+    """Organisers only: anonymous visitors log in first; anyone else gets a 404."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return _to_login()
+        if not current_user.is_organiser:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -31,7 +31,7 @@ def test_register_and_confirm_without_javascript_trouble(page):
     assert "5 places restantes sur 5." in page.content()
     page.get_by_role("button", name="S\u2019inscrire").click()  # empty: errors, nothing lost
     alert = page.get_by_role("alert")
-    assert "Il y a un problème" in alert.inner_text()
+    assert "Veuillez vérifier le formulaire" in alert.inner_text()
     page.get_by_label("Prénom").fill("Ada")
     page.get_by_label("Nom", exact=True).fill("Lovelace")
     page.get_by_label("Adresse e-mail").fill("ada@example.org")
@@ -40,7 +40,7 @@ def test_register_and_confirm_without_javascript_trouble(page):
     page.get_by_label("J\u2019ai lu la politique de confidentialité", exact=False).check()
     assert page.get_by_label("Français").is_checked()
     page.get_by_role("button", name="S\u2019inscrire").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Consultez votre messagerie"
+    assert page.get_by_role("heading", level=1).inner_text() == "Consultez vos e-mails"
 
     page.goto(manage_link_in_outbox("ada@example.org"))
     assert "Pas encore confirmée." in page.content()

@@ -183,7 +183,7 @@ def test_a_csrf_failure_shows_the_form_again_with_the_input(client, sent_mail):
     response = client.post("/register?lang=en", data={**FORM, "csrf_token": "stale"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "This form had expired" in html
+    assert "The form had expired" in html
     assert 'value="Ada"' in html and 'value="ada@example.org"' in html
     assert "Step-free access" in html
     assert re.search(r'<input checked[^>]*value="research"', html)
@@ -394,7 +394,7 @@ def test_editing_errors_keep_the_input(client):
     expired = client.post(f"{url}?lang=en", data={**data, "first_name": "Bo"})
     assert expired.status_code == 400
     html = expired.get_data(as_text=True)
-    assert "This form had expired" in html and 'value="Bo"' in html
+    assert "The form had expired" in html and 'value="Bo"' in html
     assert db.session.get(Registration, registration.id).first_name == "Ada"
 
 

@@ -51,13 +51,13 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _put_error(form, error: DomainError) -> list[str]:
-    """Attach a service's refusal to its field; return what belongs to no field."""
+def _put_error(form, error: DomainError) -> None:
+    """Attach a service's refusal to its field, or to the whole form."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, str(error.message)]
-        return []
-    return [str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -78,7 +78,8 @@ def register():
 
 
 def _register_form(edition, form: RegistrationForm, validate: bool, expired: bool = False):
-    extra_errors = [_expired_message()] if expired else []
+    if expired:
+        form.form_errors.append(_expired_message())
     if validate and form.validate():
         if form.website.data:
             # A bot filled the hidden field: it sees the usual answer, nothing is recorded.
@@ -87,7 +88,7 @@ def _register_form(edition, form: RegistrationForm, validate: bool, expired: boo
             services.register(edition, _details(form))
         except DomainError as error:
             db.session.rollback()
-            extra_errors = _put_error(form, error)
+            _put_error(form, error)
         else:
             db.session.commit()
             return redirect(url_for("registration.submitted"))
@@ -96,7 +97,6 @@ def _register_form(edition, form: RegistrationForm, validate: bool, expired: boo
             "registration/register.html",
             edition=edition,
             form=form,
-            extra_errors=extra_errors,
         )
     )
     if expired:
@@ -172,14 +172,15 @@ def edit(token: str):
 
 
 def _edit_form(registration, token, form: DetailsForm, validate: bool, expired: bool = False):
-    extra_errors = [_expired_message()] if expired else []
+    if expired:
+        form.form_errors.append(_expired_message())
     if validate and form.validate():
         changes = services.DetailChanges(**{name: form[name].data for name in DETAIL_FIELDS})
         try:
             services.update_details(registration, changes)
         except DomainError as error:
             db.session.rollback()
-            extra_errors = _put_error(form, error)
+            _put_error(form, error)
         else:
             db.session.commit()
             flash(_("Your details have been saved."), "success")
@@ -190,7 +191,6 @@ def _edit_form(registration, token, form: DetailsForm, validate: bool, expired: 
             registration=registration,
             form=form,
             token=token,
-            extra_errors=extra_errors,
         )
     )
     if expired:
@@ -254,10 +254,7 @@ def _act(token: str, action, message):
 
 
 def _expired_message() -> str:
-    return _(
-        "This form had expired. Your answers are kept below: please check them and "
-        "send the form again."
-    )
+    return _("The form had expired. Your answers are kept: please send it again.")
 
 
 def _confirmed_message(registration: Registration) -> str:

@@ -1,0 +1,68 @@
+"""An account: an organiser of the cooperative or the editor of one member association."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from colloquium.db import UTCDateTime, utcnow
+from colloquium.extensions import db
+
+if TYPE_CHECKING:
+    from colloquium.associations.models import Association
+
+ORGANISER = "organiser"
+EDITOR = "editor"
+ROLES = (ORGANISER, EDITOR)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('organiser', 'editor')", name="role_known"),
+        sa.CheckConstraint(
+            "role = 'organiser' OR association_id IS NOT NULL", name="editor_has_association"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # None until the invited person chooses a password.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    association_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("association.id", ondelete="CASCADE"), index=True
+    )
+    language: Mapped[str] = mapped_column(sa.String(2), default="fr", server_default="fr")
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Part of the login session: raising it ends every session of this account at once.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    association: Mapped[Association | None] = relationship(back_populates="editors")
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+    def get_id(self) -> str:
+        """Flask-Login's session identifier: the account and its current session version."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == ORGANISER and self.is_active
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
