@@ -512,3 +512,26 @@ def test_purge_deletes_only_unconfirmed_registrations_older_than_7_days(app):
     remaining = set(db.session.scalars(sa.select(Registration.email)))
     assert remaining == {"recent@example.org", "kept@example.org"}
     assert services.purge_unconfirmed() == 0  # idempotent
+
+
+def test_check_in_by_reference(app):
+    edition = make_edition(2030, capacity=1)
+    registration, _ = make_registration(edition, confirm=True)
+    found = services.find_by_reference(registration.reference.lower() + " ")
+    assert found == registration
+    assert services.find_by_reference("OCT30-XXXXX") is None
+    services.check_in(found)
+    db.session.commit()
+    assert registration.checked_in_at is not None
+    with pytest.raises(DomainError, match="already been checked in"):
+        services.check_in(registration)
+
+
+@pytest.mark.parametrize("capacity", [0, 1])
+def test_only_a_confirmed_registration_is_checked_in(app, capacity):
+    registration, _ = make_registration(make_edition(2030, capacity=capacity))
+    if capacity == 0:
+        services.confirm_registration(registration)  # waitlisted
+    with pytest.raises(DomainError, match="Only a confirmed registration"):
+        services.check_in(registration)
+    assert registration.checked_in_at is None

@@ -351,6 +351,24 @@ def purge_unconfirmed(now: datetime | None = None) -> int:
     return result.rowcount
 
 
+def find_by_reference(reference: str) -> Registration | None:
+    """The registration with this short reference (what the check-in QR code carries)."""
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.reference == reference.strip().upper())
+    )
+
+
+def check_in(registration: Registration, now: datetime | None = None) -> Registration:
+    """Record that a confirmed attendee has arrived; refused for anyone without a seat."""
+    if registration.status != CONFIRMED:
+        raise DomainError(None, _l("Only a confirmed registration can be checked in."))
+    if registration.checked_in_at is not None:
+        raise DomainError(None, _l("This attendee has already been checked in."))
+    registration.checked_in_at = now or utcnow()
+    db.session.flush()
+    return registration
+
+
 def waitlist_position(registration: Registration) -> int | None:
     """1 for the next in line; ``None`` when not on the waiting list."""
     if registration.status != WAITLISTED:
