@@ -13,6 +13,14 @@ engine = sa.create_engine(os.environ["BASELINE_DATABASE_URL"], pool_pre_ping=Tru
 app = Flask(__name__)
 
 
+@app.get("/")
+def ready():
+    """For warming up the workers."""
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+    return "ok"
+
+
 @app.post("/insert")
 def insert():
     """Insert one row and commit."""

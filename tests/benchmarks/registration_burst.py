@@ -5,9 +5,10 @@
         [--clients 50] [--per-client 4] [--capacity 150] [--workers 4] [--threads 2]
 
 The database given is emptied and rebuilt (``flask db upgrade``): never point it at real data.
-Each client is a thread that, for each of its registrations, loads the form, submits it,
-reads its manage link from the e-mail waiting in the outbox (the token exists nowhere else),
-loads the manage page and presses Confirm. Mail is not delivered (no SMTP server is set): it
+After a few untimed requests that warm every worker up, each client is a thread that, for
+each of its registrations, loads the form, submits it, reads its manage link from the e-mail
+waiting in the outbox (the token exists nowhere else), loads the manage page and presses
+Confirm. Mail is not delivered (no SMTP server is set): it
 stays in the outbox, as it would while the mail worker catches up.
 
 Then the same clients send as many requests to a bare Flask endpoint doing one INSERT,
@@ -242,6 +243,17 @@ def baseline_client(port, requests, timings, start):
         timed(timings["POST /insert (baseline)"], 204, lambda: browser.request("POST", "/insert"))
 
 
+def warm_up(port: int, path: str, count: int) -> None:
+    """Untimed requests first, so every worker has loaded its templates and connections."""
+    threads = [
+        threading.Thread(target=lambda: Browser(port).request("GET", path)) for _ in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def run_threads(targets) -> float:
     threads = [threading.Thread(target=target, args=args) for target, args in targets]
     started = time.perf_counter()
@@ -288,6 +300,7 @@ def main() -> None:
     timings = {name: Timings(name) for name in names}
     start = threading.Barrier(options.clients)
     try:
+        warm_up(port, "/register", options.workers * options.threads * 4)
         wall = run_threads(
             (registration_client, (port, engine, run_id, i, options.per_client, timings, start))
             for i in range(options.clients)
@@ -309,6 +322,7 @@ def main() -> None:
     # As many requests as the registration run sent, spread over the same clients.
     per_client = options.per_client * len(names)
     try:
+        warm_up(baseline_port, "/", options.workers * options.threads * 4)
         baseline_wall = run_threads(
             (baseline_client, (baseline_port, per_client, baseline_timings, start))
             for _ in range(options.clients)
