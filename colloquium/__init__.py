@@ -39,6 +39,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from colloquium.programme.exports import bp as programme_exports_bp
     from colloquium.programme.manage import bp as programme_manage_bp
     from colloquium.programme.views import bp as programme_bp
+    from colloquium.registration.manage import bp as registration_manage_bp
+    from colloquium.registration.views import bp as registration_bp
 
     app.register_blueprint(editions_bp)
     app.register_blueprint(pages_bp)
@@ -50,6 +52,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(associations_bp)
     app.register_blueprint(associations_manage_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(registration_manage_bp)
 
     cli.init_app(app)
     return app

@@ -2,6 +2,7 @@
 
 from flask import Flask, render_template
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from colloquium.extensions import db
@@ -14,9 +15,7 @@ def init_app(app: Flask) -> None:
     def _http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        return render_template("errors/error.html", error=error, message=_describe(error)), (
-            error.code
-        )
+        return render_error(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
@@ -39,8 +38,18 @@ LAST_RESORT_PAGE = """<!doctype html>
 """
 
 
+def render_error(error: HTTPException):
+    """The site's own page for an HTTP error (for handlers that take over some errors)."""
+    return render_template("errors/error.html", error=error, message=_describe(error)), error.code
+
+
 def _describe(error: HTTPException | None) -> tuple[str, str]:
     code = error.code if error else 500
+    if isinstance(error, CSRFError):
+        return (
+            _("The form had expired"),
+            _("For your security, forms expire. Go back, reload the page and send it again."),
+        )
     titles = {
         400: (_("Bad request"), _("The request could not be understood. Please try again.")),
         403: (_("Access denied"), _("You are not allowed to see this page.")),

@@ -9,9 +9,10 @@ def main_navigation() -> list[tuple[str, str, str]]:
     return [
         ("editions.home", url_for("editions.home"), _("Colloquium")),
         ("programme.current", url_for("programme.current"), _("Programme")),
-        ("pages.about", url_for("pages.about"), _("About")),
-        ("pages.resources", url_for("pages.resources"), _("Resources")),
+        ("registration.register", url_for("registration.register"), _("Register")),
         ("associations.directory", url_for("associations.directory"), _("Associations")),
+        ("pages.resources", url_for("pages.resources"), _("Resources")),
+        ("pages.about", url_for("pages.about"), _("About")),
     ]
 
 

@@ -60,11 +60,13 @@ def _csrf_failure(error: CSRFError):
     itself, fails on it, and is re-rendered with the user's input and a message; nothing is
     saved. Any other view (a bare POST button) keeps the plain error page.
     """
+    from colloquium.errors import render_error
+
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or not getattr(view, "validates_csrf_in_form", False):
-        return error
+        return render_error(error)
     if getattr(g, "csrf_retry", False):
-        return error
+        return render_error(error)
     g.csrf_retry = True
     return current_app.make_response(view(**(request.view_args or {})))
 

@@ -137,3 +137,29 @@ def count_queries(app):
 
 
 from tests.smtp import smtp_server  # noqa: E402, F401  (the real SMTP server fixture)
+
+
+@pytest.fixture
+def sent_mail(monkeypatch):
+    """Every e-mail the registration domain queues, as dicts, in order (still really queued)."""
+    from colloquium.registration import notifications
+
+    sent: list[dict] = []
+    queue = notifications.queue_mail
+
+    def recording(to, template, language, context, attachments=()):
+        sent.append(
+            {
+                "to": to,
+                "template": template,
+                "language": language,
+                "context": context,
+                "attachments": list(attachments),
+            }
+        )
+        return queue(
+            to=to, template=template, language=language, context=context, attachments=attachments
+        )
+
+    monkeypatch.setattr(notifications, "queue_mail", recording)
+    return sent

@@ -64,7 +64,7 @@ def test_home_when_registration_is_closed(client):
     db.session.commit()
     html = client.get("/?lang=en").get_data(as_text=True)
     assert "Registration is closed." in html
-    assert 'href="/register"' not in html
+    assert 'class="button button-primary" href="/register"' not in html  # the menu keeps its link
 
 
 def test_home_runs_a_fixed_number_of_queries(client, count_queries):
@@ -202,3 +202,10 @@ def test_static_pages_run_no_query(client, count_queries, url):
     with count_queries() as queries:
         client.get(url)
     assert len(queries) == 0, queries
+
+
+def test_a_form_without_its_token_gets_the_framed_error_page(client):
+    response = client.post("/logout?lang=en")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "The form had expired" in html and 'class="site-header"' in html

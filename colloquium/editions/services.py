@@ -140,6 +140,11 @@ def update_edition(edition: Edition, changes: EditionChanges) -> Edition:
             edition.programme_updated_at = utcnow()
         edition.programme_published = changes.publish_programme
     db.session.flush()
+    if changes.capacity is not None:
+        # Imported here: registration builds on editions, not the other way round.
+        from colloquium.registration.services import promote_waitlist
+
+        promote_waitlist(edition)
     return edition
 
 

@@ -1,0 +1,1 @@
+"""Attendee registration: double opt-in, seats, waiting list, self-service."""

@@ -1,0 +1,72 @@
+"""What an attendee takes away: the check-in QR code (SVG, PNG) and the calendar file."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, time
+from urllib.parse import urlsplit
+
+import icalendar
+import segno
+from flask import current_app
+from markupsafe import Markup
+
+from colloquium.db import utcnow
+from colloquium.links import external_url
+from colloquium.registration.models import Registration
+
+# The day's hours when the programme does not say otherwise (local time of the edition).
+DAY_STARTS = time(9, 0)
+DAY_ENDS = time(18, 0)
+
+
+def check_in_url(registration: Registration) -> str:
+    """The organisers' check-in address for this registration: what the QR code encodes."""
+    return external_url("registration_manage.check_in", reference=registration.reference)
+
+
+def _qr(registration: Registration) -> segno.QRCode:
+    return segno.make(check_in_url(registration), error="m")
+
+
+def qr_svg(registration: Registration, title: str) -> Markup:
+    """The QR code as inline SVG: no script, no style element, safe under the site's CSP."""
+    svg = _qr(registration).svg_inline(
+        scale=5, dark="#000", light="#fff", title=title, svgclass="qr-code", lineclass=None
+    )
+    return Markup(svg)  # noqa: S704 - segno's own output: a path of numbers and our title, escaped
+
+
+def qr_png(registration: Registration) -> bytes:
+    """The QR code as a PNG image, for the confirmation e-mail."""
+    buffer = io.BytesIO()
+    _qr(registration).save(buffer, kind="png", scale=8, border=4)
+    return buffer.getvalue()
+
+
+def calendar_file(registration: Registration) -> bytes:
+    """The colloquium day as an RFC 5545 event in the edition's time zone (09:00 to 18:00)."""
+    edition = registration.edition
+    tz = edition.tz
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Ensemble contre la traite//Colloquium//FR")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
+    event.add("uid", f"colloquium-{edition.year}@{host}")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", datetime.combine(edition.date, DAY_STARTS, tz))
+    event.add("dtend", datetime.combine(edition.date, DAY_ENDS, tz))
+    event.add("summary", edition.display_title)
+    location = ", ".join(
+        part for part in (edition.venue_name, edition.venue_address, edition.city) if part
+    )
+    if location:
+        event.add("location", location)
+    description = edition.theme + "\n\n" if edition.theme else ""
+    event.add("description", f"{description}{registration.reference}")
+    event.add("url", external_url("editions.home"))
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,108 @@
+"""A registration: one attendee for one edition."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from colloquium.db import UTCDateTime, utcnow
+from colloquium.editions.models import Edition
+from colloquium.extensions import db
+
+UNCONFIRMED = "unconfirmed"
+CONFIRMED = "confirmed"
+WAITLISTED = "waitlisted"
+CANCELLED = "cancelled"
+STATUSES = (UNCONFIRMED, CONFIRMED, WAITLISTED, CANCELLED)
+ACTIVE_STATUSES = (UNCONFIRMED, CONFIRMED, WAITLISTED)
+
+ATTENDEE_TYPES = (
+    "member_association",
+    "ngo",
+    "public_authority",
+    "research",
+    "press",
+    "individual",
+    "other",
+)
+LANGUAGES = ("fr", "en")
+
+_ACTIVE = sa.text("status <> 'cancelled'")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class Registration(db.Model):
+    __tablename__ = "registration"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", STATUSES), name="status_known"),
+        sa.CheckConstraint(_in("attendee_type", ATTENDEE_TYPES), name="attendee_type_known"),
+        sa.CheckConstraint(_in("language", LANGUAGES), name="language_known"),
+        # One address holds at most one active registration per edition. The partial index
+        # lets a cancelled (or erased) registration stay while its owner registers again.
+        sa.Index(
+            "uq_registration_active_email",
+            "edition_id",
+            "email",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+        # The waiting list is read in this order: first come, first served.
+        sa.Index("ix_registration_waitlist", "edition_id", "status", "waitlisted_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("edition.id"), index=True)
+    reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    # sha256 of the manage token; the token itself only ever travels in the e-mailed link.
+    # NULL once the registration's personal data has been erased: no link opens it any more.
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=UNCONFIRMED)
+
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    attendee_type: Mapped[str] = mapped_column(sa.String(32))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    dietary_requirements: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    consent_privacy: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    privacy_policy_version: Mapped[str] = mapped_column(sa.String(32))
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_contact: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    # An organiser confirmed this one over capacity (a speaker, a guest): it holds no seat
+    # of the edition's count, so ``Edition.seats_taken`` counts confirmed non-override ones.
+    override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    edition: Mapped[Edition] = relationship(lazy="joined", innerjoin=True)
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.reference} {self.status}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def holds_seat(self) -> bool:
+        """Whether this registration is counted in ``Edition.seats_taken``."""
+        return self.status == CONFIRMED and not self.override
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

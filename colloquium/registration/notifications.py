@@ -1,0 +1,81 @@
+"""The e-mails a registration sends, each in the attendee's language, through the outbox.
+
+This is the only module of the domain that knows about mail.
+"""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+
+from colloquium.links import external_url
+from colloquium.mail.outbox import Attachment, queue_mail
+from colloquium.registration.documents import calendar_file, qr_png
+from colloquium.registration.models import Registration
+
+
+def _context(registration: Registration, **extra) -> dict:
+    edition = registration.edition
+    with force_locale(registration.language):
+        title = edition.display_title
+    return {
+        "first_name": registration.first_name,
+        "reference": registration.reference,
+        "edition_title": title,
+        "edition_date": edition.date,
+        "venue_name": edition.venue_name,
+        "venue_address": edition.venue_address,
+        "city": edition.city,
+        "register_url": external_url("registration.register"),
+        **extra,
+    }
+
+
+def _send(registration: Registration, template: str, attachments=(), **extra) -> None:
+    queue_mail(
+        to=registration.email,
+        template=f"registration/{template}",
+        language=registration.language,
+        context=_context(registration, **extra),
+        attachments=attachments,
+    )
+
+
+def _ticket(registration: Registration) -> tuple[Attachment, Attachment]:
+    """The QR code for the door and the calendar event."""
+    return (
+        Attachment(f"{registration.reference}.png", "image/png", qr_png(registration)),
+        Attachment(
+            "colloquium.ics",
+            "text/calendar; method=PUBLISH; charset=utf-8",
+            calendar_file(registration),
+        ),
+    )
+
+
+def send_manage_link(registration: Registration, token: str) -> None:
+    """The link to the manage page, where the address is confirmed (sent again on request)."""
+    _send(
+        registration,
+        "manage_link",
+        manage_url=external_url("registration.manage", token=token),
+    )
+
+
+def send_confirmed(registration: Registration) -> None:
+    """A seat is yours: QR code and calendar file attached."""
+    _send(registration, "confirmed", attachments=_ticket(registration))
+
+
+def send_waitlisted(registration: Registration, position: int) -> None:
+    """No seat left: you are on the waiting list, at this position."""
+    _send(registration, "waitlisted", position=position)
+
+
+def send_promoted(registration: Registration) -> None:
+    """A seat was freed for you: QR code and calendar file attached."""
+    _send(registration, "promoted", attachments=_ticket(registration))
+
+
+def send_cancelled(registration: Registration) -> None:
+    """Your registration is cancelled."""
+    _send(registration, "cancelled")

@@ -1,0 +1,544 @@
+"""Registering, confirming, cancelling, changing and erasing registrations; the waiting list.
+
+Seats: ``Edition.seats_taken`` counts the confirmed registrations that are not organiser
+overrides. A seat is taken with one conditional UPDATE (STYLE §7) and the edition's CHECK
+constraint refuses anything above the capacity, whatever the interleaving.
+
+Locks are always taken in the same order, so PostgreSQL never deadlocks on them: first the
+registration being acted on (its conditional "claim" UPDATE), then the edition row (the seat
+UPDATE, or ``_lock_edition``), then the waitlisted registrations being promoted. On SQLite
+every write transaction begins IMMEDIATE and so runs alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from colloquium.db import DomainError, utcnow
+from colloquium.editions.models import Edition
+from colloquium.editions.services import local_today
+from colloquium.extensions import db
+from colloquium.privacy.services import retention_step
+from colloquium.registration import notifications
+from colloquium.registration.models import (
+    ACTIVE_STATUSES,
+    ATTENDEE_TYPES,
+    CANCELLED,
+    CONFIRMED,
+    LANGUAGES,
+    UNCONFIRMED,
+    WAITLISTED,
+    Registration,
+)
+
+TOKEN_BYTES = 32  # 256 bits of randomness in every manage link
+# No 0/O, 1/I/L: a reference read out at the door or over the phone cannot be misheard.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 5
+UNCONFIRMED_LIFETIME = timedelta(days=7)
+
+
+def normalise_email(address: str) -> str:
+    """The address as stored and compared: no surrounding spaces, all lower case."""
+    return address.strip().lower()
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a manage token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class RegistrationDetails:
+    """What an attendee tells us about themselves (the form's fields, by their names)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    attendee_type: str
+    language: str
+    organisation: str = ""
+    accessibility_needs: str = ""
+    dietary_requirements: str = ""
+    consent_privacy: bool = False
+    consent_contact: bool = False
+
+
+@dataclass
+class DetailChanges:
+    """What an attendee may change later; ``None`` leaves a field as it is."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    organisation: str | None = None
+    attendee_type: str | None = None
+    language: str | None = None
+    accessibility_needs: str | None = None
+    dietary_requirements: str | None = None
+    consent_contact: bool | None = None
+
+
+@dataclass
+class Submission:
+    """The outcome of a submitted form. ``created`` is for tests and logs, never for pages."""
+
+    registration: Registration
+    created: bool
+
+
+def register(
+    edition: Edition, details: RegistrationDetails, now: datetime | None = None
+) -> Submission:
+    """Record an unconfirmed registration and e-mail its manage link.
+
+    If the address already holds an active registration for this edition, nothing is
+    created: a new manage link is e-mailed to it instead (the old link stops working).
+    """
+    now = now or utcnow()
+    _check_open(edition, now)
+    _check_details(details)
+    email = normalise_email(details.email)
+    existing = _active_registration(edition, email)
+    if existing is not None:
+        return _resend_link(existing)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    registration = Registration(
+        edition_id=edition.id,
+        edition=edition,
+        reference=_new_reference(edition),
+        token_hash=hash_token(token),
+        status=UNCONFIRMED,
+        first_name=details.first_name.strip(),
+        last_name=details.last_name.strip(),
+        email=email,
+        organisation=details.organisation.strip(),
+        attendee_type=details.attendee_type,
+        language=details.language,
+        accessibility_needs=details.accessibility_needs.strip(),
+        dietary_requirements=details.dietary_requirements.strip(),
+        consent_privacy=True,
+        privacy_policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
+        consented_at=now,
+        consent_contact=details.consent_contact,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except IntegrityError:
+        # The same address was submitted twice at once and the other request won.
+        existing = _active_registration(edition, email)
+        if existing is None:
+            raise
+        return _resend_link(existing)
+    notifications.send_manage_link(registration, token)
+    return Submission(registration, created=True)
+
+
+def find_by_token(token: str) -> Registration | None:
+    """The registration this manage token opens, if any."""
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.token_hash == hash_token(token))
+    )
+
+
+def confirm_registration(registration: Registration, now: datetime | None = None) -> Registration:
+    """Confirm the address: take a seat if one is left, else join the waiting list."""
+    _check_not_past(registration)
+    _claim(registration, (UNCONFIRMED,))
+    edition = registration.edition
+    seated = _take_seat(edition)
+    if not seated:
+        # Wait for any cancellation in flight to finish, then look again: otherwise a seat
+        # freed while the waiting list looked empty could stay free behind this newcomer.
+        _lock_edition(edition)
+        seated = _take_seat(edition)
+    # The time is read only now, once the seat is decided (under the edition's lock when
+    # joining the waiting list), so the waiting list's order is the order of arrival in it.
+    now = now or utcnow()
+    if seated:
+        registration.status = CONFIRMED
+        registration.confirmed_at = now
+        db.session.flush()
+        notifications.send_confirmed(registration)
+    else:
+        registration.status = WAITLISTED
+        registration.waitlisted_at = now
+        db.session.flush()
+        notifications.send_waitlisted(registration, waitlist_position(registration))
+    return registration
+
+
+def confirm_over_capacity(registration: Registration, now: datetime | None = None) -> Registration:
+    """An organiser confirms someone (a speaker, a guest) even when every seat is taken.
+
+    A free seat is taken as usual; without one the confirmation is recorded as an override,
+    which is not counted in ``seats_taken``.
+    """
+    now = now or utcnow()
+    _check_not_past(registration)
+    _claim(registration, (UNCONFIRMED, WAITLISTED))
+    registration.override = not _take_seat(registration.edition)
+    registration.status = CONFIRMED
+    registration.confirmed_at = now
+    registration.waitlisted_at = None
+    db.session.flush()
+    notifications.send_confirmed(registration)
+    return registration
+
+
+def cancel_registration(
+    registration: Registration, now: datetime | None = None
+) -> list[Registration]:
+    """Cancel; a freed seat goes at once to the oldest waitlisted registration.
+
+    Returns the registrations promoted from the waiting list.
+    """
+    now = now or utcnow()
+    _check_not_past(registration)
+    previous = _claim(registration, ACTIVE_STATUSES)
+    held_seat = previous == CONFIRMED and not registration.override
+    registration.status = CANCELLED
+    registration.cancelled_at = now
+    db.session.flush()
+    notifications.send_cancelled(registration)
+    if not held_seat:
+        return []
+    _free_seat(registration.edition)
+    return promote_waitlist(registration.edition, now)
+
+
+def promote_waitlist(edition: Edition, now: datetime | None = None) -> list[Registration]:
+    """Give the free seats to the waiting list, first come first served, and tell them."""
+    now = now or utcnow()
+    if edition.is_past(local_today()):
+        return []
+    _lock_edition(edition)
+    promoted: list[Registration] = []
+    passed_over: list[int] = []
+    while True:
+        candidate = db.session.scalar(
+            sa.select(Registration)
+            .where(
+                Registration.edition_id == edition.id,
+                Registration.status == WAITLISTED,
+                Registration.id.not_in(passed_over),
+            )
+            .order_by(Registration.waitlisted_at, Registration.id)
+            .limit(1)
+        )
+        if candidate is None:
+            break
+        try:
+            _claim(candidate, (WAITLISTED,))
+        except DomainError:
+            passed_over.append(candidate.id)  # cancelled meanwhile: the next one in line
+            continue
+        if not _take_seat(edition):
+            break
+        candidate.status = CONFIRMED
+        candidate.confirmed_at = now
+        db.session.flush()
+        notifications.send_promoted(candidate)
+        promoted.append(candidate)
+    return promoted
+
+
+def update_details(
+    registration: Registration, changes: DetailChanges, now: datetime | None = None
+) -> Registration:
+    """Change one's details; refused once cancelled or after the colloquium."""
+    _check_not_past(registration)
+    if registration.status == CANCELLED:
+        raise DomainError(None, _l("A cancelled registration cannot be changed."))
+    values = {f.name: getattr(changes, f.name) for f in fields(changes)}
+    values = {name: value for name, value in values.items() if value is not None}
+    for name in ("first_name", "last_name"):
+        if name in values and not values[name].strip():
+            raise DomainError(name, _l("This field is required."))
+    if "attendee_type" in values and values["attendee_type"] not in ATTENDEE_TYPES:
+        raise DomainError("attendee_type", _l("Choose one of the listed kinds of attendee."))
+    if "language" in values and values["language"] not in LANGUAGES:
+        raise DomainError("language", _l("Choose French or English."))
+    for name, value in values.items():
+        setattr(registration, name, value.strip() if isinstance(value, str) else value)
+    registration.updated_at = now or utcnow()
+    db.session.flush()
+    return registration
+
+
+def erase_registration(registration: Registration, now: datetime | None = None) -> None:
+    """Erase one's personal data: the registration is cancelled and only counts remain."""
+    now = now or utcnow()
+    previous = _claim(registration, (*ACTIVE_STATUSES, CANCELLED))
+    if previous == CONFIRMED and not registration.override:
+        _free_seat(registration.edition)
+    registration.status = CANCELLED
+    registration.cancelled_at = registration.cancelled_at or now
+    registration.erased_at = now
+    registration.token_hash = None
+    registration.first_name = ""
+    registration.last_name = ""
+    registration.email = ""
+    registration.organisation = ""
+    registration.accessibility_needs = ""
+    registration.dietary_requirements = ""
+    registration.consent_contact = False
+    db.session.flush()
+    if previous == CONFIRMED and not registration.override:
+        promote_waitlist(registration.edition, now)
+
+
+def export_registration(registration: Registration) -> dict:
+    """Everything we hold about this attendee, as plain JSON-ready values."""
+
+    def moment(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    edition = registration.edition
+    return {
+        "reference": registration.reference,
+        "edition": {
+            "year": edition.year,
+            "title": edition.display_title,
+            "date": edition.date.isoformat(),
+        },
+        "status": registration.status,
+        "waitlist_position": waitlist_position(registration),
+        "first_name": registration.first_name,
+        "last_name": registration.last_name,
+        "email": registration.email,
+        "organisation": registration.organisation,
+        "attendee_type": registration.attendee_type,
+        "language": registration.language,
+        "accessibility_needs": registration.accessibility_needs,
+        "dietary_requirements": registration.dietary_requirements,
+        "consent_privacy": registration.consent_privacy,
+        "privacy_policy_version": registration.privacy_policy_version,
+        "consented_at": moment(registration.consented_at),
+        "consent_contact": registration.consent_contact,
+        "created_at": moment(registration.created_at),
+        "updated_at": moment(registration.updated_at),
+        "confirmed_at": moment(registration.confirmed_at),
+        "waitlisted_at": moment(registration.waitlisted_at),
+        "cancelled_at": moment(registration.cancelled_at),
+        "checked_in_at": moment(registration.checked_in_at),
+    }
+
+
+@retention_step(
+    "past-editions", "attendees' personal data, RETENTION_DAYS after their edition (counts kept)"
+)
+def anonymise_past_editions(today: date | None = None, now: datetime | None = None) -> int:
+    """Blank the personal data of every registration to an edition long past.
+
+    What is kept (status, kind of attendee, language, arrival) still gives the yearly counts.
+    """
+    days = int(current_app.config["RETENTION_DAYS"])
+    cutoff = (today or local_today()) - timedelta(days=days)
+    past_editions = sa.select(Edition.id).where(Edition.date < cutoff)
+    result = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.erased_at.is_(None), Registration.edition_id.in_(past_editions))
+        .values(
+            erased_at=now or utcnow(),
+            token_hash=None,
+            first_name="",
+            last_name="",
+            # Still unique among the edition's active registrations, and no longer anyone's.
+            email=sa.literal("erased-", sa.String) + sa.cast(Registration.id, sa.String),
+            organisation="",
+            accessibility_needs="",
+            dietary_requirements="",
+            consent_contact=False,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    return result.rowcount
+
+
+@retention_step("unconfirmed-registrations", "registrations never confirmed, after 7 days")
+def purge_unconfirmed(now: datetime | None = None) -> int:
+    """Delete registrations left unconfirmed for more than 7 days; they hold no seat."""
+    cutoff = (now or utcnow()) - UNCONFIRMED_LIFETIME
+    result = db.session.execute(
+        sa.delete(Registration)
+        .where(Registration.status == UNCONFIRMED, Registration.created_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    return result.rowcount
+
+
+def find_by_reference(reference: str) -> Registration | None:
+    """The registration with this short reference (what the check-in QR code carries)."""
+    return db.session.scalar(
+        sa.select(Registration).where(Registration.reference == reference.strip().upper())
+    )
+
+
+def check_in(registration: Registration, now: datetime | None = None) -> Registration:
+    """Record that a confirmed attendee has arrived; refused for anyone without a seat."""
+    if registration.status != CONFIRMED:
+        raise DomainError(None, _l("Only a confirmed registration can be checked in."))
+    if registration.checked_in_at is not None:
+        raise DomainError(None, _l("This attendee has already been checked in."))
+    registration.checked_in_at = now or utcnow()
+    db.session.flush()
+    return registration
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the next in line; ``None`` when not on the waiting list."""
+    if registration.status != WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.edition_id == registration.edition_id,
+            Registration.status == WAITLISTED,
+            sa.or_(
+                Registration.waitlisted_at < registration.waitlisted_at,
+                sa.and_(
+                    Registration.waitlisted_at == registration.waitlisted_at,
+                    Registration.id < registration.id,
+                ),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def _check_open(edition: Edition, now: datetime) -> None:
+    if edition.is_past(local_today()) or edition.registration_state(now) != "open":
+        raise DomainError(None, _l("Registration for this edition is closed."))
+
+
+def _check_details(details: RegistrationDetails) -> None:
+    for name in ("first_name", "last_name", "email"):
+        if not getattr(details, name).strip():
+            raise DomainError(name, _l("This field is required."))
+    if details.attendee_type not in ATTENDEE_TYPES:
+        raise DomainError("attendee_type", _l("Choose one of the listed kinds of attendee."))
+    if details.language not in LANGUAGES:
+        raise DomainError("language", _l("Choose French or English."))
+    if not details.consent_privacy:
+        raise DomainError("consent_privacy", _l("Please accept the privacy notice to register."))
+
+
+def _check_not_past(registration: Registration) -> None:
+    if registration.edition.is_past(local_today()):
+        raise DomainError(None, _l("The colloquium has taken place: this can no longer change."))
+
+
+def _active_registration(edition: Edition, email: str) -> Registration | None:
+    return db.session.scalar(
+        sa.select(Registration).where(
+            Registration.edition_id == edition.id,
+            Registration.email == email,
+            Registration.status.in_(ACTIVE_STATUSES),
+        )
+    )
+
+
+def _resend_link(registration: Registration) -> Submission:
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    registration.token_hash = hash_token(token)
+    db.session.flush()
+    notifications.send_manage_link(registration, token)
+    return Submission(registration, created=False)
+
+
+def _new_reference(edition: Edition) -> str:
+    prefix = f"OCT{edition.year % 100:02d}-"
+    while True:
+        suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+        reference = prefix + suffix
+        taken = db.session.scalar(
+            sa.select(Registration.id).where(Registration.reference == reference)
+        )
+        if taken is None:
+            return reference
+
+
+REFUSALS = {
+    UNCONFIRMED: _l("This registration is not confirmed yet."),
+    CONFIRMED: _l("This registration is already confirmed."),
+    WAITLISTED: _l("This registration is already on the waiting list."),
+    CANCELLED: _l("This registration has been cancelled."),
+}
+
+
+def _claim(registration: Registration, expected: tuple[str, ...]) -> str:
+    """Lock the registration if its status is one of ``expected``; return that status.
+
+    One conditional UPDATE: of two requests acting on the same registration at once, the
+    second waits for the first and then sees the status it left, so a transition never
+    happens twice.
+    """
+    now = utcnow()
+    status = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.id == registration.id, Registration.status.in_(expected))
+        .values(updated_at=now)
+        .returning(Registration.status)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if status is None:
+        db.session.refresh(registration, ["status"])
+        raise DomainError(None, REFUSALS[registration.status])
+    set_committed_value(registration, "status", status)
+    set_committed_value(registration, "updated_at", now)
+    return status
+
+
+def _take_seat(edition: Edition) -> bool:
+    """Take one seat if one is left: one conditional UPDATE, no read-then-write."""
+    taken = db.session.execute(
+        sa.update(Edition)
+        .where(Edition.id == edition.id, Edition.seats_taken < Edition.capacity)
+        .values(seats_taken=Edition.seats_taken + 1)
+        .returning(Edition.seats_taken)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if taken is None:
+        return False
+    set_committed_value(edition, "seats_taken", taken)
+    return True
+
+
+def _free_seat(edition: Edition) -> None:
+    taken = db.session.execute(
+        sa.update(Edition)
+        .where(Edition.id == edition.id)
+        .values(seats_taken=Edition.seats_taken - 1)
+        .returning(Edition.seats_taken)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(edition, "seats_taken", taken)
+
+
+def _lock_edition(edition: Edition) -> None:
+    """Hold the edition row until commit (PostgreSQL; SQLite write transactions run alone).
+
+    FOR NO KEY UPDATE is the lock an UPDATE of the row takes: a transaction that already
+    updated the row holds it, so it never has to upgrade its lock behind a waiting request
+    (an upgrade to FOR UPDATE there is a deadlock).
+    """
+    db.session.execute(
+        sa.select(Edition.id).where(Edition.id == edition.id).with_for_update(key_share=True)
+    )

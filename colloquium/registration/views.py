@@ -1,0 +1,292 @@
+"""Public registration pages: the form, and each attendee's own manage pages."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import NotFound
+
+from colloquium.db import DomainError, utcnow
+from colloquium.editions import services as editions
+from colloquium.extensions import db, limiter
+from colloquium.registration import services
+from colloquium.registration.documents import calendar_file, qr_svg
+from colloquium.registration.forms import DetailsForm, RegistrationForm
+from colloquium.registration.models import Registration
+
+bp = Blueprint("registration", __name__)
+
+DETAIL_FIELDS = (
+    "first_name",
+    "last_name",
+    "organisation",
+    "attendee_type",
+    "language",
+    "accessibility_needs",
+    "dietary_requirements",
+    "consent_contact",
+)
+
+
+def _registration_rate_limit() -> str:
+    return current_app.config.get("REGISTRATION_RATE_LIMIT", "10 per hour")
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _put_error(form, error: DomainError) -> None:
+    """Attach a service's refusal to its field, or to the whole form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_registration_rate_limit, methods=["POST"])
+def register():
+    """The registration form of the current edition, or why it is closed."""
+    edition = editions.current_edition()
+    now = utcnow()
+    if edition is None or edition.is_past(editions.local_today()):
+        return render_template("registration/closed.html", edition=None, state="closed")
+    state = edition.registration_state(now)
+    if state != "open":
+        return render_template("registration/closed.html", edition=edition, state=state)
+    form = RegistrationForm()
+    if not form.is_submitted():
+        form.language.data = _current_language()
+    return _register_form(edition, form, validate=form.is_submitted())
+
+
+def _register_form(edition, form: RegistrationForm, validate: bool, expired: bool = False):
+    if expired:
+        form.form_errors.append(_expired_message())
+    if validate and form.validate():
+        if form.website.data:
+            # A bot filled the hidden field: it sees the usual answer, nothing is recorded.
+            return redirect(url_for("registration.submitted"))
+        try:
+            services.register(edition, _details(form))
+        except DomainError as error:
+            db.session.rollback()
+            _put_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("registration.submitted"))
+    response = current_app.make_response(
+        render_template(
+            "registration/register.html",
+            edition=edition,
+            form=form,
+        )
+    )
+    if expired:
+        response.status_code = 400
+    return _no_store(response)
+
+
+@bp.get("/register/sent")
+def submitted():
+    """Check your mailbox: the same page whether the address was new or not."""
+    return render_template("registration/submitted.html")
+
+
+@bp.get("/registration/<token>")
+def manage(token: str):
+    """One's registration: state, waiting-list position, details, QR code when confirmed."""
+    registration = _registration_or_404(token)
+    return _no_store(current_app.make_response(_manage_page(registration, token)))
+
+
+def _manage_page(registration: Registration, token: str):
+    qr = None
+    if registration.status == "confirmed":
+        qr = qr_svg(
+            registration, _("Check-in code %(reference)s", reference=registration.reference)
+        )
+    edition = registration.edition
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        edition=edition,
+        token=token,
+        position=services.waitlist_position(registration),
+        qr=qr,
+        is_past=edition.is_past(editions.local_today()),
+    )
+
+
+@bp.post("/registration/<token>/confirm")
+def confirm(token: str):
+    """Confirm one's e-mail address: a seat, or a place on the waiting list."""
+    registration = _registration_or_404(token)
+    return _act(token, lambda: services.confirm_registration(registration), _confirmed_message)
+
+
+@bp.post("/registration/<token>/cancel")
+def cancel(token: str):
+    """Cancel one's registration; the seat goes to the waiting list."""
+    registration = _registration_or_404(token)
+    return _act(
+        token,
+        lambda: services.cancel_registration(registration),
+        lambda _result: _("Your registration is cancelled. Thank you for telling us."),
+    )
+
+
+@bp.post("/registration/<token>/delete")
+def delete(token: str):
+    """Erase one's personal data for good."""
+    registration = _registration_or_404(token)
+    services.erase_registration(registration)
+    db.session.commit()
+    flash(_("Your personal data has been erased and your registration cancelled."), "success")
+    return redirect(url_for("editions.home"))
+
+
+@bp.route("/registration/<token>/edit", methods=["GET", "POST"])
+def edit(token: str):
+    """Change one's details."""
+    registration = _registration_or_404(token)
+    form = DetailsForm(obj=registration)
+    return _edit_form(registration, token, form, validate=form.is_submitted())
+
+
+def _edit_form(registration, token, form: DetailsForm, validate: bool, expired: bool = False):
+    if expired:
+        form.form_errors.append(_expired_message())
+    if validate and form.validate():
+        changes = services.DetailChanges(**{name: form[name].data for name in DETAIL_FIELDS})
+        try:
+            services.update_details(registration, changes)
+        except DomainError as error:
+            db.session.rollback()
+            _put_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your details have been saved."), "success")
+            return redirect(url_for("registration.manage", token=token))
+    response = current_app.make_response(
+        render_template(
+            "registration/edit.html",
+            registration=registration,
+            form=form,
+            token=token,
+        )
+    )
+    if expired:
+        response.status_code = 400
+    return _no_store(response)
+
+
+@bp.get("/registration/<token>/export")
+def export(token: str):
+    """One's personal data, as a JSON file."""
+    registration = _registration_or_404(token)
+    body = json.dumps(services.export_registration(registration), ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="registration-{registration.reference}.json"'
+    )
+    return _no_store(response)
+
+
+@bp.get("/registration/<token>/calendar.ics")
+def calendar(token: str):
+    """The colloquium day, for one's calendar."""
+    registration = _registration_or_404(token)
+    response = Response(calendar_file(registration), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'attachment; filename="colloquium.ics"'
+    return _no_store(response)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failure(error: CSRFError):
+    """An expired or missing CSRF token: show the form again with what was typed."""
+    db.session.rollback()
+    if request.endpoint == "registration.register":
+        edition = editions.current_edition()
+        if edition is not None and edition.registration_state(utcnow()) == "open":
+            form = RegistrationForm(meta={"csrf": False})
+            return _register_form(edition, form, validate=False, expired=True)
+    token = (request.view_args or {}).get("token")
+    if token is None:
+        return redirect(url_for("registration.register"))
+    registration = services.find_by_token(token)
+    if registration is None:
+        return current_app.handle_http_exception(NotFound())
+    if request.endpoint == "registration.edit":
+        form = DetailsForm(meta={"csrf": False})
+        return _edit_form(registration, token, form, validate=False, expired=True)
+    flash(_("This page had expired. Please try again."), "warning")
+    return redirect(url_for("registration.manage", token=token))
+
+
+def _act(token: str, action, message):
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "warning")
+    else:
+        db.session.commit()
+        flash(message(result), "success")
+    return redirect(url_for("registration.manage", token=token))
+
+
+def _expired_message() -> str:
+    return _("The form had expired. Your answers are kept: please send it again.")
+
+
+def _confirmed_message(registration: Registration) -> str:
+    if registration.status == "confirmed":
+        return _("Thank you: your seat is confirmed. See you on the day!")
+    return _(
+        "Thank you: your address is confirmed. Every seat is taken, so you are on the "
+        "waiting list; we will write to you as soon as a seat is yours."
+    )
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = services.find_by_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _details(form: RegistrationForm) -> services.RegistrationDetails:
+    return services.RegistrationDetails(
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        email=form.email.data,
+        organisation=form.organisation.data or "",
+        attendee_type=form.attendee_type.data,
+        language=form.language.data,
+        accessibility_needs=form.accessibility_needs.data or "",
+        dietary_requirements=form.dietary_requirements.data or "",
+        consent_privacy=form.consent_privacy.data,
+        consent_contact=form.consent_contact.data,
+    )
+
+
+def _current_language() -> str:
+    return str(get_locale() or "fr")

@@ -1,0 +1,3 @@
+"""Benchmarks are run by hand (see each file's docstring), never by pytest."""
+
+collect_ignore = ["registration_burst.py", "baseline_app.py"]

@@ -1,0 +1,382 @@
+"""A burst of attendees registering and confirming at once, against gunicorn on PostgreSQL.
+
+    .venv/bin/python tests/benchmarks/registration_burst.py \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \
+        [--clients 50] [--per-client 4] [--capacity 150] [--workers 4] [--threads 2]
+
+The database given is emptied and rebuilt (``flask db upgrade``): never point it at real data.
+After a few untimed requests that warm every worker up, each client is a thread that, for
+each of its registrations, loads the form, submits it, reads its manage link from the e-mail
+waiting in the outbox (the token exists nowhere else), loads the manage page and presses
+Confirm. Mail is not delivered (no SMTP server is set): it
+stays in the outbox, as it would while the mail worker catches up.
+
+Then the same clients send as many requests to a bare Flask endpoint doing one INSERT,
+served by gunicorn on the same database (``baseline_app.py``): the cost of the stack itself.
+It prints throughput, p50/p95 latency, errors, and the final counts with the seat invariant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+LINK = re.compile(r"/registration/([\w-]{40,})")
+
+
+@dataclass
+class Timings:
+    """Latencies (seconds) of one kind of request, and what went wrong."""
+
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, seconds: float, error: str | None = None) -> None:
+        with self.lock:
+            if error:
+                self.errors.append(error)
+            else:
+                self.latencies.append(seconds)
+
+    def line(self, wall: float) -> str:
+        done = len(self.latencies)
+        if not done:
+            return f"{self.name:<28} no request succeeded; {len(self.errors)} errors"
+        ordered = sorted(self.latencies)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
+        return (
+            f"{self.name:<28} {done:>6} ok  {len(self.errors):>4} errors  "
+            f"{done / wall:>8.1f} req/s  p50 {statistics.median(ordered) * 1000:>7.1f} ms  "
+            f"p95 {p95 * 1000:>7.1f} ms"
+        )
+
+
+class Browser:
+    """One visitor: a cookie jar and plain HTTP/1.1 requests."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Accept-Language": "fr"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+            for name, value in response.getheaders():
+                if name.lower() == "set-cookie":
+                    key, _, rest = value.partition("=")
+                    self.cookies[key.strip()] = rest.split(";", 1)[0]
+            return response.status, text
+        finally:
+            connection.close()
+
+
+def timed(timings: Timings, expected: int, call):
+    started = time.perf_counter()
+    try:
+        status, text = call()
+    except Exception as error:
+        timings.record(0, f"{type(error).__name__}: {error}")
+        return None
+    elapsed = time.perf_counter() - started
+    if status != expected:
+        timings.record(elapsed, f"HTTP {status}")
+        return None
+    timings.record(elapsed)
+    return text
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(target: str, port: int, env: dict, workers: int, threads: int, extra=()):
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        *extra,
+        target,
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise SystemExit(f"gunicorn did not start on port {port}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def prepare_database(url: str, capacity: int, secret: str) -> None:
+    """Empty the database, build the schema with the migrations, create an open edition."""
+    os.environ["COLLOQUIUM_SQLALCHEMY_DATABASE_URI"] = url
+    from flask_migrate import upgrade
+
+    from colloquium import create_app
+    from colloquium.editions import services as editions
+    from colloquium.extensions import db
+
+    app = create_app({"SECRET_KEY": secret, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        metadata = sa.MetaData()
+        metadata.reflect(bind=db.engine)
+        metadata.drop_all(bind=db.engine)
+        upgrade()
+        year = editions.local_today().year + 1
+        editions.create_edition(year, editions.EditionChanges(capacity=capacity))
+        db.session.commit()
+        db.session.execute(
+            sa.text(
+                "CREATE TABLE bench_baseline (id serial PRIMARY KEY, "
+                "created_at timestamptz NOT NULL, payload text NOT NULL)"
+            )
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+
+def manage_token(engine: sa.Engine, email: str) -> str | None:
+    """The manage token, read from the e-mail waiting in the outbox."""
+    with engine.connect() as connection:
+        body = connection.execute(
+            sa.text(
+                "SELECT text_body FROM outgoing_mail WHERE recipient = :email "
+                "AND template = 'registration/manage_link' ORDER BY id DESC LIMIT 1"
+            ),
+            {"email": email},
+        ).scalar()
+    match = LINK.search(body or "")
+    return match.group(1) if match else None
+
+
+def registration_client(port, engine, run_id, index, per_client, timings, start):
+    browser = Browser(port)
+    start.wait()
+    for n in range(per_client):
+        email = f"bench-{run_id}-{index}-{n}@example.org"
+        page = timed(timings["GET /register"], 200, lambda: browser.request("GET", "/register"))
+        if page is None:
+            continue
+        form = {
+            "csrf_token": CSRF.search(page).group(1),
+            "first_name": "Bench",
+            "last_name": f"Client {index}",
+            "email": email,
+            "attendee_type": "individual",
+            "language": "fr",
+            "consent_privacy": "y",
+        }
+        sent = timed(
+            timings["POST /register"], 302, lambda f=form: browser.request("POST", "/register", f)
+        )
+        if sent is None:
+            continue
+        token = manage_token(engine, email)
+        if token is None:
+            timings["POST /register"].record(0, "no manage link in the outbox")
+            continue
+        manage = f"/registration/{token}"
+        page = timed(timings["GET manage page"], 200, lambda m=manage: browser.request("GET", m))
+        if page is None:
+            continue
+        confirm = {"csrf_token": CSRF.search(page).group(1)}
+        timed(
+            timings["POST confirm"],
+            302,
+            lambda m=manage, f=confirm: browser.request("POST", f"{m}/confirm", f),
+        )
+
+
+def baseline_client(port, requests, timings, start):
+    browser = Browser(port)
+    start.wait()
+    for _ in range(requests):
+        timed(timings["POST /insert (baseline)"], 204, lambda: browser.request("POST", "/insert"))
+
+
+def warm_up(port: int, path: str, count: int) -> None:
+    """Untimed requests first, so every worker has loaded its templates and connections."""
+    threads = [
+        threading.Thread(target=lambda: Browser(port).request("GET", path)) for _ in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def run_threads(targets) -> float:
+    threads = [threading.Thread(target=target, args=args) for target, args in targets]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("COLLOQUIUM_BENCH_DATABASE_URL"),
+        help="PostgreSQL URL (emptied!); or COLLOQUIUM_BENCH_DATABASE_URL",
+    )
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--per-client", type=int, default=4)
+    parser.add_argument("--capacity", type=int, default=150)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2)
+    options = parser.parse_args()
+    if not options.database_url or not options.database_url.startswith("postgresql"):
+        parser.error("give a PostgreSQL --database-url (it will be emptied)")
+
+    secret = secrets.token_hex(32)
+    prepare_database(options.database_url, options.capacity, secret)
+    engine = sa.create_engine(options.database_url, pool_size=options.clients, max_overflow=0)
+    run_id = secrets.token_hex(3)
+    names = ("GET /register", "POST /register", "GET manage page", "POST confirm")
+
+    port = free_port()
+    app_env = {
+        "COLLOQUIUM_SQLALCHEMY_DATABASE_URI": options.database_url,
+        "COLLOQUIUM_SECRET_KEY": secret,
+        "COLLOQUIUM_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # One address hammers the form here; the per-IP limit would (rightly) stop it.
+        "COLLOQUIUM_RATELIMIT_ENABLED": "false",
+    }
+    server = start_gunicorn(
+        "colloquium:create_app()", port, app_env, options.workers, options.threads
+    )
+    timings = {name: Timings(name) for name in names}
+    start = threading.Barrier(options.clients)
+    try:
+        warm_up(port, "/register", options.workers * options.threads * 4)
+        wall = run_threads(
+            (registration_client, (port, engine, run_id, i, options.per_client, timings, start))
+            for i in range(options.clients)
+        )
+    finally:
+        stop(server)
+
+    baseline_port = free_port()
+    baseline = start_gunicorn(
+        "baseline_app:app",
+        baseline_port,
+        {"BASELINE_DATABASE_URL": options.database_url},
+        options.workers,
+        options.threads,
+        extra=("--pythonpath", str(Path(__file__).parent)),
+    )
+    baseline_timings = {"POST /insert (baseline)": Timings("POST /insert (baseline)")}
+    start = threading.Barrier(options.clients)
+    # As many requests as the registration run sent, spread over the same clients.
+    per_client = options.per_client * len(names)
+    try:
+        warm_up(baseline_port, "/", options.workers * options.threads * 4)
+        baseline_wall = run_threads(
+            (baseline_client, (baseline_port, per_client, baseline_timings, start))
+            for _ in range(options.clients)
+        )
+    finally:
+        stop(baseline)
+
+    total = sum(len(t.latencies) + len(t.errors) for t in timings.values())
+    print(
+        f"\nRegistration burst: {options.clients} clients x {options.per_client} registrations, "
+        f"capacity {options.capacity}, gunicorn {options.workers} workers x {options.threads} "
+        f"threads, PostgreSQL"
+    )
+    print(f"{total} requests in {wall:.2f} s: {total / wall:.1f} req/s overall")
+    for timing in timings.values():
+        print("  " + timing.line(wall))
+    finished = len(timings["POST confirm"].latencies)
+    print(f"  {finished / wall:.1f} complete registrations (submitted and confirmed) per second")
+    for timing in [*timings.values(), *baseline_timings.values()]:
+        for error in sorted(set(timing.errors))[:5]:
+            print(f"  ! {timing.name}: {error} (x{timing.errors.count(error)})")
+
+    base_total = sum(len(t.latencies) + len(t.errors) for t in baseline_timings.values())
+    print(f"\nBaseline, same stack: {base_total} requests in {baseline_wall:.2f} s")
+    for timing in baseline_timings.values():
+        print("  " + timing.line(baseline_wall))
+
+    with engine.connect() as connection:
+        statuses = dict(
+            connection.execute(
+                sa.text("SELECT status, count(*) FROM registration GROUP BY status")
+            ).all()
+        )
+        capacity, taken = connection.execute(
+            sa.text("SELECT capacity, seats_taken FROM edition")
+        ).one()
+        outbox = connection.execute(sa.text("SELECT count(*) FROM outgoing_mail")).scalar()
+        baseline_rows = connection.execute(sa.text("SELECT count(*) FROM bench_baseline")).scalar()
+    confirmed = statuses.get("confirmed", 0)
+    print(
+        f"\nFinal counts: {dict(sorted(statuses.items()))}; seats taken {taken} of {capacity}; "
+        f"{outbox} e-mails in the outbox; {baseline_rows} baseline rows"
+    )
+    holds = confirmed == taken <= capacity and (
+        statuses.get("waitlisted", 0) == 0 or taken == capacity
+    )
+    print(
+        f"Seat invariant (confirmed == seats taken <= capacity, no free seat while people wait): "
+        f"{'holds' if holds else 'BROKEN'}"
+    )
+    engine.dispose()
+    if not holds:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Attendees' personal data is anonymised RETENTION_DAYS after their edition; counts stay."""
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from colloquium.extensions import db
+from colloquium.registration import services as registrations
+from colloquium.registration.models import Registration
+from tests.factories import make_edition, make_registration
+
+
+def _rows(edition):
+    db.session.expire_all()
+    return db.session.scalars(
+        sa.select(Registration).where(Registration.edition_id == edition.id).order_by("id")
+    ).all()
+
+
+def test_past_editions_are_anonymised_and_counted_still(app):
+    old = make_edition(2029, capacity=5)
+    recent = make_edition(2030, capacity=5)
+    for email in ("ada@example.org", "bob@example.org"):
+        make_registration(
+            old, email, confirm=True, organisation="Refuge", dietary_requirements="Vegan"
+        )
+    make_registration(recent, "ada@example.org", confirm=True)
+    db.session.commit()
+
+    # 2029-10-17 + 90 days = 2030-01-15: anonymised from the 16th, not before.
+    assert registrations.anonymise_past_editions(today=date(2030, 1, 15)) == 0
+    assert registrations.anonymise_past_editions(today=date(2030, 1, 16)) == 2
+    db.session.commit()
+
+    rows = _rows(old)
+    assert [r.status for r in rows] == ["confirmed", "confirmed"]  # the counts stay
+    for row in rows:
+        assert (row.first_name, row.last_name, row.organisation, row.dietary_requirements) == (
+            "",
+            "",
+            "",
+            "",
+        )
+        assert "example.org" not in row.email and row.token_hash is None
+        assert row.erased_at is not None
+    assert _rows(recent)[0].email == "ada@example.org"
+    assert registrations.anonymise_past_editions(today=date(2030, 1, 16)) == 0  # idempotent
+
+
+def test_the_purge_command_runs_it_with_the_configured_retention(make_app):
+    app = make_app({"RETENTION_DAYS": 0})
+    with app.app_context():
+        edition = make_edition(2030, capacity=5)
+        make_registration(edition, "ada@example.org", confirm=True)
+        edition.year, edition.date = 2020, date(2020, 10, 17)  # it has taken place since
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=["privacy", "purge"])
+        assert result.exit_code == 0, result.output
+        assert "past-editions" in result.output
+        assert "ada@example.org" not in result.output
+        assert _rows(edition)[0].first_name == ""

@@ -1,0 +1,461 @@
+"""Registration pages: form, closed form, duplicates, honeypot, rate limit, CSRF, manage pages."""
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+import pytest
+import segno
+import sqlalchemy as sa
+
+from colloquium.editions import services as editions
+from colloquium.editions.models import Edition
+from colloquium.extensions import db
+from colloquium.registration import services
+from colloquium.registration.models import Registration
+from tests.factories import make_edition, make_registration
+
+FORM = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada@example.org",
+    "organisation": "Association Exemple",
+    "attendee_type": "research",
+    "language": "en",
+    "accessibility_needs": "Step-free access",
+    "dietary_requirements": "Vegetarian",
+    "consent_privacy": "y",
+}
+
+
+def csrf_token(client, url: str) -> str:
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def submit(client, **changes):
+    data = {**FORM, "csrf_token": csrf_token(client, "/register"), **changes}
+    return client.post("/register", data=data)
+
+
+def registrations() -> list[Registration]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(Registration).order_by(Registration.id)))
+
+
+def token_from(mail: dict) -> str:
+    return mail["context"]["manage_url"].rsplit("/", 1)[1]
+
+
+# The form
+
+
+def test_the_form_has_every_field_labelled_and_shows_the_seats_left(client):
+    make_edition(2030, capacity=40)
+    response = client.get("/register?lang=en")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for name in (
+        "first_name",
+        "last_name",
+        "email",
+        "organisation",
+        "accessibility_needs",
+        "dietary_requirements",
+        "consent_privacy",
+        "consent_contact",
+    ):
+        assert f'name="{name}"' in html
+        assert f'<label for="{name}"' in html
+    for value in ("member_association", "ngo", "public_authority", "research", "press"):
+        assert f'value="{value}"' in html
+    assert 'name="attendee_type"' in html and 'name="language"' in html
+    assert "40 seats left of 40" in html
+    assert 'name="website"' in html  # the honeypot
+    assert "style=" not in html and "<script" not in html
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_menu_and_the_home_page_link_to_the_form(client):
+    make_edition(2030)
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert '<a href="/register">Register</a>' in html
+    assert 'class="button button-primary" href="/register"' in html
+
+
+def test_the_form_in_french(client):
+    make_edition(2030, capacity=1)
+    html = client.get("/register?lang=fr").get_data(as_text=True)
+    assert "1 place restante sur 1" in html
+    assert re.search(r'<input checked[^>]*value="fr"', html)
+
+
+def test_a_full_edition_still_takes_registrations_for_the_waiting_list(client):
+    make_edition(2030, capacity=0)
+    html = client.get("/register?lang=en").get_data(as_text=True)
+    assert "join the waiting list" in html
+    assert 'name="first_name"' in html
+
+
+def test_submitting_creates_an_unconfirmed_registration_and_mails_the_link(client, sent_mail):
+    make_edition(2030)
+    response = submit(client)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/register/sent"
+    [registration] = registrations()
+    assert registration.status == "unconfirmed"
+    assert registration.email == "ada@example.org"
+    assert registration.attendee_type == "research"
+    assert registration.language == "en"
+    assert registration.consent_contact is False
+    [mail] = sent_mail
+    assert mail["template"] == "registration/manage_link" and mail["language"] == "en"
+    page = client.get("/register/sent?lang=en")
+    assert "Check your e-mail" in page.get_data(as_text=True)
+
+
+def test_a_duplicate_submission_shows_the_same_page_creates_nothing_and_resends(client, sent_mail):
+    make_edition(2030)
+    first = submit(client)
+    second = submit(client, email=" ADA@example.org ", first_name="Mallory")
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    [registration] = registrations()
+    assert registration.first_name == "Ada"
+    assert [m["to"] for m in sent_mail] == ["ada@example.org", "ada@example.org"]
+    assert client.get(f"/registration/{token_from(sent_mail[1])}").status_code == 200
+    assert client.get(f"/registration/{token_from(sent_mail[0])}").status_code == 404
+
+
+def test_errors_are_shown_next_to_the_fields_and_input_is_kept(client, sent_mail):
+    make_edition(2030)
+    response = submit(client, first_name="", email="not-an-address", consent_privacy="")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'role="alert"' in html
+    assert 'href="#first_name"' in html and 'href="#email"' in html
+    assert 'id="first_name-error"' in html
+    assert re.search(
+        r'<input[^>]*aria-describedby="first_name-error"[^>]*aria-invalid="true"', html
+    )
+    assert 'value="not-an-address"' in html
+    assert 'value="Lovelace"' in html
+    assert "Vegetarian" in html
+    assert re.search(r'<input checked[^>]*value="research"', html)
+    assert registrations() == [] and sent_mail == []
+
+
+def test_the_honeypot_answers_like_success_and_records_nothing(client, sent_mail):
+    make_edition(2030)
+    response = submit(client, website="http://spam.example")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/register/sent"
+    assert registrations() == [] and sent_mail == []
+
+
+def test_submissions_are_rate_limited_per_address(make_app):
+    app = make_app({"REGISTRATION_RATE_LIMIT": "3 per hour"})
+    client = app.test_client()
+    with app.app_context():
+        make_edition(2030)
+        token = csrf_token(client, "/register")
+        codes = [
+            client.post(
+                "/register", data={**FORM, "email": f"p{n}@example.org", "csrf_token": token}
+            ).status_code
+            for n in range(4)
+        ]
+        assert codes == [302, 302, 302, 429]
+        # Reading the form is not limited; another address is counted apart.
+        assert client.get("/register").status_code == 200
+        other = client.post(
+            "/register",
+            data={**FORM, "email": "q@example.org", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": "203.0.113.9"},
+        )
+        assert other.status_code == 302
+        assert len(registrations()) == 4
+
+
+def test_a_csrf_failure_shows_the_form_again_with_the_input(client, sent_mail):
+    make_edition(2030)
+    response = client.post("/register?lang=en", data={**FORM, "csrf_token": "stale"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "The form had expired" in html
+    assert 'value="Ada"' in html and 'value="ada@example.org"' in html
+    assert "Step-free access" in html
+    assert re.search(r'<input checked[^>]*value="research"', html)
+    assert 'name="csrf_token"' in html  # a fresh token: sending again works
+    assert registrations() == [] and sent_mail == []
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    assert client.post("/register", data={**FORM, "csrf_token": token}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "expected"),
+    [
+        (timedelta(days=2), timedelta(days=3), "Registration is not open yet: it opens on"),
+        (timedelta(days=-3), timedelta(days=-1), "Registration closed on"),
+    ],
+)
+def test_the_form_is_closed_outside_the_window_and_says_when(make_app, opens, closes, expected):
+    app = make_app({"WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    with app.app_context():
+        now = datetime.now(UTC)
+        make_edition(2030, registration_opens_at=now + opens, registration_closes_at=now + closes)
+        response = client.get("/register?lang=en")
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert expected in html
+        assert 'name="first_name"' not in html
+        response = client.post("/register?lang=en", data=FORM)
+        assert expected in response.get_data(as_text=True)
+        assert registrations() == []
+
+
+def test_the_form_is_closed_without_an_edition(client):
+    html = client.get("/register?lang=en").get_data(as_text=True)
+    assert "has not been announced yet" in html
+
+
+def test_the_form_runs_a_fixed_number_of_queries(client, count_queries):
+    make_edition(2030)
+    make_edition(2031)
+    with count_queries() as queries:
+        assert client.get("/register").status_code == 200
+    assert len(queries) == 1, queries
+
+
+# The manage pages
+
+
+def test_wrong_tokens_are_plain_404s(client):
+    make_edition(2030)
+    for url in (
+        "/registration/nope",
+        "/registration/nope/edit",
+        "/registration/nope/export",
+        "/registration/nope/calendar.ics",
+    ):
+        assert client.get(url).status_code == 404
+    assert client.post("/registration/nope/confirm").status_code == 404
+
+
+def test_the_manage_page_shows_the_state_and_a_confirm_button(client):
+    edition = make_edition(2030)
+    _, token = make_registration(edition, dietary_requirements="Vegan")
+    response = client.get(f"/registration/{token}?lang=en")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    assert "Not confirmed yet." in html
+    assert f'action="/registration/{token}/confirm"' in html
+    assert "Vegan" in html and "ada@example.org" in html
+    assert "<svg" not in html  # no QR code before the seat is confirmed
+    assert "style=" not in html and "<script" not in html
+
+
+def test_confirming_is_a_post_only(client):
+    registration, token = make_registration(make_edition(2030))
+    assert client.get(f"/registration/{token}/confirm").status_code == 405
+    assert db.session.get(Registration, registration.id).status == "unconfirmed"
+
+
+def test_confirming_from_the_manage_page_shows_the_qr_code(app, client, sent_mail):
+    edition = make_edition(2030)
+    registration, token = make_registration(edition)
+    manage = f"/registration/{token}"
+    response = client.post(
+        f"{manage}/confirm?lang=en", data={"csrf_token": csrf_token(client, manage)}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == manage
+    html = client.get(f"{manage}?lang=en").get_data(as_text=True)
+    assert "your seat is confirmed" in html
+    assert registration.reference in html
+    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+    assert "<script" not in svg and "style" not in svg
+    # The code encodes the organisers' check-in address for this registration.
+    expected_url = f"http://colloquium.test/admin/check-in/{registration.reference}"
+    expected = segno.make(expected_url, error="m").svg_inline(scale=5)
+    path = re.search(r' d="([^"]+)"', expected).group(1)
+    assert f' d="{path}"' in svg
+    assert db.session.get(Edition, edition.id).seats_taken == 1
+    assert sent_mail[-1]["template"] == "registration/confirmed"
+
+
+def test_confirming_when_full_shows_the_waiting_list_position(client):
+    edition = make_edition(2030, capacity=1)
+    make_registration(edition, "seated@example.org", confirm=True)
+    make_registration(edition, "first@example.org", confirm=True)
+    _, token = make_registration(edition, "second@example.org")
+    manage = f"/registration/{token}"
+    client.post(f"{manage}/confirm?lang=en", data={"csrf_token": csrf_token(client, manage)})
+    html = client.get(f"{manage}?lang=en").get_data(as_text=True)
+    assert "you are on the waiting list" in html
+    assert "You are number 2 on the waiting list." in html
+    assert "<svg" not in html
+
+
+def test_a_refused_transition_is_explained_not_an_error(client):
+    _, token = make_registration(make_edition(2030), confirm=True)
+    manage = f"/registration/{token}"
+    response = client.post(
+        f"{manage}/confirm?lang=en",
+        data={"csrf_token": csrf_token(client, manage)},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "This registration is already confirmed." in response.get_data(as_text=True)
+    assert db.session.get(Edition, 1).seats_taken == 1
+
+
+def test_cancelling_from_the_manage_page_promotes_the_waiting_list(client, sent_mail):
+    edition = make_edition(2030, capacity=1)
+    seated, token = make_registration(edition, "seated@example.org", confirm=True)
+    waiting, _ = make_registration(edition, "waiting@example.org", confirm=True)
+    manage = f"/registration/{token}"
+    response = client.post(
+        f"{manage}/cancel?lang=en",
+        data={"csrf_token": csrf_token(client, manage)},
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "Your registration is cancelled." in html
+    assert "Register again" in html
+    assert db.session.get(Registration, seated.id).status == "cancelled"
+    assert db.session.get(Registration, waiting.id).status == "confirmed"
+    assert [m["template"] for m in sent_mail[-2:]] == [
+        "registration/cancelled",
+        "registration/promoted",
+    ]
+    again = client.post(
+        f"{manage}/cancel?lang=en",
+        data={"csrf_token": csrf_token(client, manage)},
+        follow_redirects=True,
+    )
+    assert "This registration has been cancelled." in again.get_data(as_text=True)
+
+
+def test_a_csrf_failure_on_a_button_asks_to_try_again(client):
+    registration, token = make_registration(make_edition(2030))
+    response = client.post(f"/registration/{token}/confirm?lang=en", data={}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "This page had expired. Please try again." in response.get_data(as_text=True)
+    assert db.session.get(Registration, registration.id).status == "unconfirmed"
+
+
+def test_erasing_from_the_manage_page(client):
+    registration, token = make_registration(make_edition(2030), confirm=True)
+    manage = f"/registration/{token}"
+    response = client.post(
+        f"{manage}/delete?lang=en",
+        data={"csrf_token": csrf_token(client, manage)},
+        follow_redirects=True,
+    )
+    assert "Your personal data has been erased" in response.get_data(as_text=True)
+    erased = db.session.get(Registration, registration.id)
+    assert erased.email == "" and erased.status == "cancelled"
+    assert client.get(manage).status_code == 404
+
+
+def test_editing_ones_details(client):
+    registration, token = make_registration(make_edition(2030))
+    url = f"/registration/{token}/edit"
+    page = client.get(f"{url}?lang=en")
+    assert page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    assert 'value="Ada"' in html and "ada@example.org" in html
+    assert 'name="email"' not in html  # the address is not editable: it was verified
+    data = {**FORM, "first_name": "Augusta", "consent_contact": "y"}
+    data["csrf_token"] = csrf_token(client, url)
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/registration/{token}"
+    changed = db.session.get(Registration, registration.id)
+    assert (changed.first_name, changed.language, changed.consent_contact) == (
+        "Augusta",
+        "en",
+        True,
+    )
+    assert changed.email == "ada@example.org"
+
+
+def test_editing_errors_keep_the_input(client):
+    registration, token = make_registration(make_edition(2030))
+    url = f"/registration/{token}/edit"
+    data = {**FORM, "first_name": "", "organisation": "Nouvelle asso"}
+    response = client.post(url, data={**data, "csrf_token": csrf_token(client, url)})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in html and 'value="Nouvelle asso"' in html
+    expired = client.post(f"{url}?lang=en", data={**data, "first_name": "Bo"})
+    assert expired.status_code == 400
+    html = expired.get_data(as_text=True)
+    assert "The form had expired" in html and 'value="Bo"' in html
+    assert db.session.get(Registration, registration.id).first_name == "Ada"
+
+
+def test_editing_after_the_colloquium_is_refused(client, monkeypatch):
+    registration, token = make_registration(make_edition(2030))
+    day_after = date(2030, 10, 18)
+    monkeypatch.setattr(services, "local_today", lambda: day_after)
+    monkeypatch.setattr(editions, "local_today", lambda: day_after)
+    url = f"/registration/{token}/edit"
+    data = {**FORM, "first_name": "Late", "csrf_token": csrf_token(client, url)}
+    response = client.post(f"{url}?lang=en", data=data)
+    assert response.status_code == 200
+    assert "The colloquium has taken place" in response.get_data(as_text=True)
+    assert db.session.get(Registration, registration.id).first_name == "Ada"
+    html = client.get(f"/registration/{token}?lang=en").get_data(as_text=True)
+    assert "Change my details" not in html and "Cancel my registration" not in html
+
+
+def test_export_is_a_json_attachment(client):
+    registration, token = make_registration(make_edition(2030), organisation="ECTEH")
+    response = client.get(f"/registration/{token}/export")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.get_data(as_text=True))
+    assert data["reference"] == registration.reference
+    assert data["organisation"] == "ECTEH"
+
+
+def test_the_calendar_file(client):
+    edition = make_edition(
+        2030, venue_name="Halle aux grains", venue_address="1 place Dupuy", city="Toulouse"
+    )
+    registration, token = make_registration(edition)
+    response = client.get(f"/registration/{token}/calendar.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    assert response.headers["Cache-Control"] == "no-store"
+    calendar = icalendar.Calendar.from_ical(response.data)
+    [timezone] = calendar.walk("VTIMEZONE")
+    assert timezone["TZID"] == "Europe/Paris"
+    [event] = calendar.walk("VEVENT")
+    start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+    assert (start.date(), start.hour, end.hour) == (date(2030, 10, 17), 9, 18)
+    assert str(start.tzinfo) == "Europe/Paris"
+    assert b"DTSTART;TZID=Europe/Paris:20301017T090000" in response.data
+    assert str(event["LOCATION"]) == "Halle aux grains, 1 place Dupuy, Toulouse"
+    assert str(event["UID"]) == "colloquium-2030@colloquium.test"
+    assert registration.reference in str(event["DESCRIPTION"])
+    again = client.get(f"/registration/{token}/calendar.ics")
+    assert icalendar.Calendar.from_ical(again.data).walk("VEVENT")[0]["UID"] == event["UID"]
+
+
+@pytest.mark.parametrize("confirm", [False, True])
+def test_the_manage_page_runs_a_fixed_number_of_queries(client, count_queries, confirm):
+    edition = make_edition(2030, capacity=0 if confirm else 5)
+    for n in range(3):
+        make_registration(edition, f"w{n}@example.org", confirm=confirm)
+    _, token = make_registration(edition, confirm=confirm)
+    with count_queries() as queries:
+        assert client.get(f"/registration/{token}").status_code == 200
+    # The registration with its edition; on the waiting list, the position too.
+    assert len(queries) == (2 if confirm else 1), queries
