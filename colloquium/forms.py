@@ -1,9 +1,13 @@
 """Small pieces every domain's forms share."""
 
+from collections.abc import Callable
+
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
 
 from colloquium.db import DomainError
+from colloquium.extensions import db
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -20,3 +24,22 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def saved(form: FlaskForm, save: Callable[[], object], success_message: str) -> bool:
+    """The usual form view step: validate, call the service, commit once and say so.
+
+    A ``DomainError`` from the service rolls back and lands next to its field; the caller
+    re-shows the form (with what was typed) whenever this returns False.
+    """
+    if not form.validate_on_submit():
+        return False
+    try:
+        save()
+    except DomainError as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return False
+    db.session.commit()
+    flash(success_message, "success")
+    return True

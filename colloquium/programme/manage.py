@@ -13,7 +13,7 @@ from colloquium.db import DomainError
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
-from colloquium.forms import show_domain_error
+from colloquium.forms import saved
 from colloquium.programme import services
 from colloquium.programme.forms import CopyForm, RoomForm, SessionForm, SpeakerForm
 from colloquium.programme.models import ProgrammeSession, Room
@@ -230,16 +230,10 @@ def new_room(year: int):
     """Add a room."""
     edition = _edition_or_404(year)
     form = RoomForm()
-    if form.validate_on_submit():
-        try:
-            services.create_room(edition, _room_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The room is added."), "success")
-            return _to_edition(edition, "rooms")
+    if saved(
+        form, lambda: services.create_room(edition, _room_data(form)), _("The room is added.")
+    ):
+        return _to_edition(edition, "rooms")
     return _page("programme/manage/room.html", edition=edition, form=form, room=None)
 
 
@@ -251,16 +245,8 @@ def edit_room(year: int, room_id: int):
     edition = _edition_or_404(year)
     room = _found(services.get_room(edition, room_id))
     form = RoomForm(obj=room)
-    if form.validate_on_submit():
-        try:
-            services.update_room(room, _room_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The room is saved."), "success")
-            return _to_edition(edition, "rooms")
+    if saved(form, lambda: services.update_room(room, _room_data(form)), _("The room is saved.")):
+        return _to_edition(edition, "rooms")
     return _page("programme/manage/room.html", edition=edition, form=form, room=room)
 
 
@@ -319,16 +305,8 @@ def new_speaker(year: int):
     """Add a speaker."""
     edition = _edition_or_404(year)
     form = _speaker_form()
-    if form.validate_on_submit():
-        try:
-            _save_speaker(edition, form)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The speaker is added."), "success")
-            return _to_edition(edition, "speakers")
+    if saved(form, lambda: _save_speaker(edition, form), _("The speaker is added.")):
+        return _to_edition(edition, "speakers")
     return _page("programme/manage/speaker.html", edition=edition, form=form, speaker=None)
 
 
@@ -340,16 +318,8 @@ def edit_speaker(year: int, speaker_id: int):
     edition = _edition_or_404(year)
     speaker = _found(services.get_speaker(edition, speaker_id))
     form = _speaker_form(obj=speaker)
-    if form.validate_on_submit():
-        try:
-            _save_speaker(edition, form, speaker)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The speaker is saved."), "success")
-            return _to_edition(edition, "speakers")
+    if saved(form, lambda: _save_speaker(edition, form, speaker), _("The speaker is saved.")):
+        return _to_edition(edition, "speakers")
     return _page("programme/manage/speaker.html", edition=edition, form=form, speaker=speaker)
 
 
@@ -451,16 +421,12 @@ def new_session(year: int):
     """Add a session; conflicts are shown afterwards as warnings, never refused."""
     edition = _edition_or_404(year)
     form = _session_form(edition)
-    if form.validate_on_submit():
-        try:
-            services.create_session(edition, _session_data(edition, form))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The session is added."), "success")
-            return _to_edition(edition, "sessions")
+    if saved(
+        form,
+        lambda: services.create_session(edition, _session_data(edition, form)),
+        _("The session is added."),
+    ):
+        return _to_edition(edition, "sessions")
     return _session_page(edition, form)
 
 
@@ -472,16 +438,12 @@ def edit_session(year: int, session_id: int):
     edition = _edition_or_404(year)
     session = _found(services.get_session(edition, session_id))
     form = _session_form(edition, session)
-    if form.validate_on_submit():
-        try:
-            services.update_session(session, _session_data(edition, form))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The session is saved."), "success")
-            return _to_edition(edition, "sessions")
+    if saved(
+        form,
+        lambda: services.update_session(session, _session_data(edition, form)),
+        _("The session is saved."),
+    ):
+        return _to_edition(edition, "sessions")
     return _session_page(edition, form, session)
 
 
