@@ -9,7 +9,7 @@ POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-sqlite test-postgres lint translations extract-translations clean
+.PHONY: install run test test-sqlite test-postgres test-tools lint translations extract-translations clean
 
 install: $(STAMP)
 
@@ -47,13 +47,24 @@ test: translations lint test-sqlite
 		echo "== PostgreSQL does not answer at $(POSTGRES_TEST_URL): its run was skipped"; \
 	fi
 
-test-sqlite: translations
+# axe-core (from npm) checks every page against WCAG 2.1 AA in the browser tests; without
+# npm those tests are skipped (CI requires them).
+test-tools: tests/node_modules/axe-core/axe.min.js
+
+tests/node_modules/axe-core/axe.min.js: tests/package.json
+	@if command -v npm >/dev/null; then \
+		cd tests && npm install --no-audit --no-fund --silent --no-package-lock; \
+	else \
+		echo "== npm not found: the accessibility checks will be skipped"; \
+	fi
+
+test-sqlite: translations test-tools
 	@echo "== tests on SQLite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: translations
+test-postgres: translations test-tools
 	@echo "== tests on PostgreSQL ($(POSTGRES_TEST_URL))"
 	COLLOQUIUM_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache $(COMPILED)
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(COMPILED) tests/node_modules

@@ -1,0 +1,103 @@
+"""Every page of the demo site, public and back office, checked by axe-core (WCAG 2.1 AA)."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from colloquium.extensions import db
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = "{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}"
+PUBLIC = [
+    "/",
+    "/programme",
+    "/programme?kind=workshop&language=fr",
+    "/associations",
+    "/associations?q=nothing-matches",
+    "/register",
+    "/about",
+    "/resources",
+    "/privacy",
+    "/login",
+    "/password/reset",
+]
+BACK_OFFICE = [
+    "/admin/",
+    "/admin/associations/",
+    "/admin/users/",
+    "/admin/programme/",
+    "/admin/check-in/",
+]
+
+
+@pytest.fixture(scope="module")
+def axe_source():
+    if not AXE.exists():
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"{AXE} is required: run `make test` (it installs it with npm)")
+        pytest.skip("axe-core is not installed (needs npm: `cd tests && npm install`)")
+    return AXE.read_text()
+
+
+def violations(page, axe_source) -> list[str]:
+    page.evaluate(axe_source)
+    result = page.evaluate(f"axe.run(document, {WCAG_21_AA})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}" for v in result["violations"]
+    ]
+
+
+@pytest.fixture
+def demo_site(runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    db.session.commit()
+    return re.search(r"Organiser: (\S+) / (\S+)", result.output).groups()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_public_pages_pass_axe(page, axe_source, demo_site, language):
+    problems = []
+    for path in PUBLIC:
+        page.goto(f"{path}{'&' if '?' in path else '?'}lang={language}")
+        problems += [f"{path}: {problem}" for problem in violations(page, axe_source)]
+    page.goto("/programme")
+    page.locator("main a[href^='/programme/sessions/']").first.click()
+    problems += [f"session: {problem}" for problem in violations(page, axe_source)]
+    page.goto("/associations")
+    page.locator("main a[href^='/associations/']").first.click()
+    problems += [f"profile: {problem}" for problem in violations(page, axe_source)]
+    assert problems == []
+
+
+def test_forms_with_errors_pass_axe(page, axe_source, demo_site):
+    page.goto("/register?lang=en")
+    page.locator("main form button[type=submit]").last.click()
+    assert page.locator(".error-summary").count() == 1
+    assert violations(page, axe_source) == []
+    page.goto("/login?lang=en")
+    page.fill("input[name=email]", "nobody@example.org")
+    page.fill("input[name=password]", "not the password")
+    page.locator("main form button[type=submit]").last.click()
+    assert violations(page, axe_source) == []
+
+
+def test_back_office_passes_axe(page, axe_source, demo_site):
+    email, password = demo_site
+    page.goto("/login?lang=en")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("main form button[type=submit]").last.click()
+    assert page.url.endswith("/admin/")
+    problems = []
+    for path in BACK_OFFICE:
+        page.goto(path)
+        problems += [f"{path}: {problem}" for problem in violations(page, axe_source)]
+    page.goto("/admin/programme/")
+    page.locator("main a[href^='/admin/programme/2']").first.click()
+    problems += [f"{page.url}: {problem}" for problem in violations(page, axe_source)]
+    assert problems == []
