@@ -13,6 +13,7 @@ points the app's mail settings at it. Then, for instance::
 
 import asyncio
 import email
+import random
 import socket
 import threading
 from collections import deque
@@ -33,9 +34,20 @@ class Envelope:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+    """A free loopback port below the kernel's ephemeral range (32768 and up).
+
+    The server goes down and comes back on the same port; a port from the ephemeral range
+    could meanwhile become the source port of some outgoing connection (to PostgreSQL, say).
+    """
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port between 20000 and 32000")
 
 
 class _Handler:
