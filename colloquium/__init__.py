@@ -34,12 +34,14 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from colloquium.admin.views import bp as admin_bp
     from colloquium.associations.manage import bp as associations_manage_bp
     from colloquium.associations.views import bp as associations_bp
+    from colloquium.audit.manage import bp as audit_manage_bp
     from colloquium.editions.views import bp as editions_bp
     from colloquium.pages.views import bp as pages_bp
     from colloquium.programme.exports import bp as programme_exports_bp
     from colloquium.programme.manage import bp as programme_manage_bp
     from colloquium.programme.views import bp as programme_bp
     from colloquium.registration.manage import bp as registration_manage_bp
+    from colloquium.registration.manage import registrations_bp as registrations_manage_bp
     from colloquium.registration.views import bp as registration_bp
 
     app.register_blueprint(editions_bp)
@@ -54,6 +56,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(admin_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(registration_manage_bp)
+    app.register_blueprint(registrations_manage_bp)
+    app.register_blueprint(audit_manage_bp)
 
     cli.init_app(app)
     return app

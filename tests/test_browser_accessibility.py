@@ -31,6 +31,8 @@ BACK_OFFICE = [
     "/admin/users/",
     "/admin/programme/",
     "/admin/check-in/",
+    "/admin/registrations/",
+    "/admin/audit/",
 ]
 
 

@@ -12,7 +12,9 @@ every write transaction begins IMMEDIATE and so runs alone.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import secrets
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
@@ -20,6 +22,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -35,6 +38,7 @@ from colloquium.registration.models import (
     CANCELLED,
     CONFIRMED,
     LANGUAGES,
+    STATUSES,
     UNCONFIRMED,
     WAITLISTED,
     Registration,
@@ -542,3 +546,126 @@ def _lock_edition(edition: Edition) -> None:
     db.session.execute(
         sa.select(Edition.id).where(Edition.id == edition.id).with_for_update(key_share=True)
     )
+
+
+# --- The organisers' list and export -------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "reference",
+    "status",
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "attendee_type",
+    "language",
+    "accessibility_needs",
+    "dietary_requirements",
+    "consent_contact",
+    "confirmed_at",
+    "checked_in_at",
+)
+
+
+@dataclass(frozen=True)
+class RegistrationCounts:
+    """An edition's registrations counted by status; erased ones are counted too."""
+
+    confirmed: int = 0
+    waitlisted: int = 0
+    unconfirmed: int = 0
+    cancelled: int = 0
+    checked_in: int = 0
+    erased: int = 0
+
+
+def registration_counts(edition: Edition) -> RegistrationCounts:
+    """How many registrations ``edition`` has in each status, checked in and erased (one query)."""
+    rows = db.session.execute(
+        sa.select(
+            Registration.status,
+            sa.func.count(),
+            sa.func.count(Registration.checked_in_at),
+            sa.func.count(Registration.erased_at),
+        )
+        .where(Registration.edition_id == edition.id)
+        .group_by(Registration.status)
+    )
+    by_status = {status: 0 for status in STATUSES}
+    checked_in = erased = 0
+    for status, count, arrived, gone in rows:
+        by_status[status] = count
+        checked_in += arrived
+        erased += gone
+    return RegistrationCounts(**by_status, checked_in=checked_in, erased=erased)
+
+
+def list_registrations(
+    edition: Edition, status: str | None = None, page: int = 1, per_page: int = 100
+) -> Pagination:
+    """One page of ``edition``'s registrations still holding personal data.
+
+    The waiting list is in its serving order; every other list in order of arrival.
+    """
+    query = sa.select(Registration).where(
+        Registration.edition_id == edition.id, Registration.erased_at.is_(None)
+    )
+    if status:
+        query = query.where(Registration.status == status)
+    if status == WAITLISTED:
+        query = query.order_by(Registration.waitlisted_at, Registration.id)
+    else:
+        query = query.order_by(Registration.created_at, Registration.id)
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=500, error_out=False)
+
+
+def waitlist_positions(edition: Edition, registrations: list[Registration]) -> dict[int, int]:
+    """The place in line (1 for the next) of the waitlisted among ``registrations`` (one query)."""
+    ids = [registration.id for registration in registrations if registration.status == WAITLISTED]
+    if not ids:
+        return {}
+    line = (
+        sa.select(
+            Registration.id.label("id"),
+            sa.func.row_number()
+            .over(order_by=(Registration.waitlisted_at, Registration.id))
+            .label("position"),
+        )
+        .where(Registration.edition_id == edition.id, Registration.status == WAITLISTED)
+        .subquery()
+    )
+    rows = db.session.execute(sa.select(line.c.id, line.c.position).where(line.c.id.in_(ids)))
+    return {registration_id: position for registration_id, position in rows}
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def export_registrations_csv(edition: Edition) -> tuple[str, int]:
+    """``edition``'s registrations with personal data as CSV text (BOM first) and their count."""
+    columns = [getattr(Registration, name) for name in EXPORT_COLUMNS]
+    rows = db.session.execute(
+        sa.select(*columns)
+        .where(Registration.edition_id == edition.id, Registration.erased_at.is_(None))
+        .order_by(Registration.created_at, Registration.id)
+    ).all()
+    buffer = io.StringIO()
+    # The byte-order mark makes Excel read the file as UTF-8, so accents come out right.
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([_spreadsheet_safe(value) for value in row])
+    return buffer.getvalue(), len(rows)

@@ -1,0 +1,1 @@
+"""The audit log: who exported or mailed what, and when."""

@@ -1,0 +1,16 @@
+"""The audit log as organisers read it."""
+
+from flask import Blueprint, render_template, request
+
+from colloquium.audit import services
+from colloquium.security import organiser_required
+
+bp = Blueprint("audit_manage", __name__, url_prefix="/admin/audit")
+
+
+@bp.get("/")
+@organiser_required
+def index():
+    """The latest lines of the audit log, newest first, one page at a time."""
+    page = services.list_entries(page=request.args.get("page", 1, type=int))
+    return render_template("audit/index.html", page=page), 200, {"Cache-Control": "no-store"}
