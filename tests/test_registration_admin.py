@@ -273,3 +273,15 @@ def test_the_export_writes_one_audit_entry_without_personal_data(app, edition):
     assert entry.target == "edition:2030"
     assert entry.details == {"rows": 4}
     assert "@" not in str(entry.details)
+
+
+def test_the_list_and_the_audit_log_speak_french(app, edition):
+    client = _organiser(app)
+    _export(client)
+    page = client.get("/admin/registrations/2030?lang=fr").get_data(as_text=True)
+    assert "<dt>Liste d’attente</dt><dd>1</dd>" in page
+    assert "Tout exporter en CSV" in page
+    assert "n° 1 dans la file" in page
+    assert "Journal d’audit : 1 entrées" in client.get("/admin/audit/?lang=fr").get_data(
+        as_text=True
+    )
