@@ -16,10 +16,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     load_config(app, test_config)
 
     from colloquium import cli, errors, i18n, navigation, security
-    from colloquium.database import init_database
+    from colloquium.db import init_database
     from colloquium.extensions import csrf, db, limiter, mail, migrate
 
-    init_database(app)
+    init_database(app, db)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
@@ -29,35 +29,35 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     errors.init_app(app)
     navigation.init_app(app)
 
-    from colloquium.accounts.manage import bp as accounts_manage_bp
+    from colloquium.accounts.admin import bp as accounts_admin_bp
     from colloquium.accounts.views import bp as accounts_bp
     from colloquium.admin.views import bp as admin_bp
-    from colloquium.associations.manage import bp as associations_manage_bp
+    from colloquium.associations.admin import bp as associations_admin_bp
     from colloquium.associations.views import bp as associations_bp
-    from colloquium.audit.manage import bp as audit_manage_bp
+    from colloquium.audit.admin import bp as audit_admin_bp
     from colloquium.editions.views import bp as editions_bp
     from colloquium.pages.views import bp as pages_bp
+    from colloquium.programme.admin import bp as programme_admin_bp
     from colloquium.programme.exports import bp as programme_exports_bp
-    from colloquium.programme.manage import bp as programme_manage_bp
     from colloquium.programme.views import bp as programme_bp
-    from colloquium.registration.manage import bp as registration_manage_bp
-    from colloquium.registration.manage import registrations_bp as registrations_manage_bp
+    from colloquium.registration.admin import check_in_bp
+    from colloquium.registration.admin import registrations_bp as registrations_admin_bp
     from colloquium.registration.views import bp as registration_bp
 
     app.register_blueprint(editions_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(programme_bp)
     app.register_blueprint(programme_exports_bp)
-    app.register_blueprint(programme_manage_bp)
+    app.register_blueprint(programme_admin_bp)
     app.register_blueprint(accounts_bp)
-    app.register_blueprint(accounts_manage_bp)
+    app.register_blueprint(accounts_admin_bp)
     app.register_blueprint(associations_bp)
-    app.register_blueprint(associations_manage_bp)
+    app.register_blueprint(associations_admin_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(registration_bp)
-    app.register_blueprint(registration_manage_bp)
-    app.register_blueprint(registrations_manage_bp)
-    app.register_blueprint(audit_manage_bp)
+    app.register_blueprint(check_in_bp)
+    app.register_blueprint(registrations_admin_bp)
+    app.register_blueprint(audit_admin_bp)
 
     cli.init_app(app)
     return app

@@ -1,8 +1,10 @@
-"""Declarative base, naming convention and small shared column types."""
+"""The database: declarative base, naming convention, column types, SQLite and PostgreSQL set-up."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import sqlalchemy as sa
+from flask import Flask, has_request_context, request
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -12,15 +14,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -45,10 +43,35 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
-class DomainError(Exception):
-    """A rule of the domain was broken; ``field`` names the form field it belongs to."""
+def init_database(app: Flask, database: SQLAlchemy) -> None:
+    """Bind Flask-SQLAlchemy and, on SQLite, turn on WAL, a busy timeout and IMMEDIATE writes."""
+    database.init_app(app)
+    with app.app_context():
+        engine = database.engine
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+
+def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
+    # The pysqlite recipe from the SQLAlchemy docs: let SQLAlchemy, not the driver, emit BEGIN.
+    # Write transactions begin IMMEDIATE: they take the write lock up front, so two requests
+    # can never both read "one seat left" and then both try to write; the loser waits (busy
+    # timeout) instead of failing with "database is locked" halfway through. Requests that
+    # only read (GET, HEAD: they never write, by rule) begin DEFERRED and, in WAL mode, never
+    # wait for a writer. Commands and workers outside a request always write-lock.
+    in_memory = engine.url.database in (None, "", ":memory:")
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        reading = has_request_context() and request.method in READ_ONLY_METHODS
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from colloquium.associations import demo as associations_demo
-from colloquium.db import utcnow
+from colloquium.clock import local_today, utcnow
 from colloquium.editions import services as editions
 from colloquium.editions.services import EditionChanges
 from colloquium.programme import demo as programme_demo
@@ -14,7 +14,7 @@ DEMO_CAPACITY = 180
 
 def coming_year() -> int:
     """The year of the next 17 October still to come (today included)."""
-    today = editions.local_today()
+    today = local_today()
     return today.year if today <= editions.default_date(today.year) else today.year + 1
 
 

@@ -1,4 +1,4 @@
-"""Error pages in the site's frame, never a stack trace."""
+"""Domain errors, and error pages in the site's frame (never a stack trace)."""
 
 from flask import Flask, render_template
 from flask_babel import gettext as _
@@ -6,6 +6,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from colloquium.extensions import db
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; ``field`` names the form field it belongs to."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 def init_app(app: Flask) -> None:

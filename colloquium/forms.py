@@ -6,7 +6,7 @@ from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
 
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 
 

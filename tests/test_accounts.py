@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from colloquium.accounts import services
 from colloquium.accounts.models import User
 from colloquium.accounts.passwords import check_strength, common_passwords, verify_password
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.security import is_safe_next
 from tests.factories import DEFAULT_PASSWORD, make_association, make_user

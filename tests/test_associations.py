@@ -7,6 +7,7 @@ from PIL import Image
 
 from colloquium.associations import services
 from colloquium.extensions import db
+from colloquium.markdown import render_markdown
 from tests.factories import make_association
 
 
@@ -110,7 +111,7 @@ def test_unknown_and_archived_profiles_are_not_found(client):
     ],
 )
 def test_descriptions_are_sanitised(app, markdown, absent, present):
-    html = str(services.render_description(markdown))
+    html = str(render_markdown(markdown))
     for text in absent:
         assert text not in html
     for text in present:

@@ -8,8 +8,8 @@ import pytest
 from flask_babel import force_locale
 from PIL import Image
 
-from colloquium.associations.images import MAX_SIDE, initials_placeholder, prepare_logo
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
+from colloquium.images import MAX_SIDE, initials_placeholder, prepare_logo
 
 
 def _english(caught) -> str:

@@ -9,7 +9,7 @@ from PIL import Image
 from colloquium.associations import services
 from colloquium.associations.models import Association, AssociationRevision
 from colloquium.associations.services import ProfileValues, Upload
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from tests.factories import make_association, make_user
 from tests.web import csrf_token, log_in

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from colloquium.accounts.models import User
 from colloquium.audit import services as audit
 from colloquium.audit.models import AuditEntry
-from colloquium.db import utcnow
+from colloquium.clock import utcnow
 from colloquium.extensions import db
 from tests.factories import make_association, make_user
 from tests.web import log_in

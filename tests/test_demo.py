@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from colloquium.db import utcnow
+from colloquium.clock import local_today, utcnow
 from colloquium.demo import coming_year
 from colloquium.editions import services
 from colloquium.editions.models import Edition
@@ -21,7 +21,7 @@ def test_demo_edition_is_coming_with_registration_open(runner, client):
     runner.invoke(args=["demo"])
     edition = services.current_edition()
     assert edition.year == coming_year()
-    assert edition.date >= services.local_today()
+    assert edition.date >= local_today()
     assert edition.city == "Paris" and edition.capacity > 0
     assert edition.registration_state(utcnow()) == "open"
     assert client.get("/").status_code == 200

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from colloquium.db import DomainError
 from colloquium.editions import services
 from colloquium.editions.models import Edition
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from tests.factories import make_edition
 

@@ -7,7 +7,7 @@ import jinja2
 import pytest
 import sqlalchemy as sa
 
-from colloquium.db import utcnow
+from colloquium.clock import utcnow
 from colloquium.extensions import db
 from colloquium.mail import delivery
 from colloquium.mail.models import OutgoingMail, OutgoingMailAttachment

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from colloquium.db import utcnow
+from colloquium.clock import utcnow
 from colloquium.extensions import db
 from colloquium.mail.outbox import Attachment, queue_mail
 from colloquium.mail.services import OutboxFilter, list_outbox, outbox_counts

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from colloquium.db import utcnow
+from colloquium.clock import utcnow
 from colloquium.extensions import db
 from colloquium.mail.models import OutgoingMail, OutgoingMailAttachment
 from colloquium.mail.outbox import Attachment, queue_mail

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.programme import services
 from colloquium.programme.models import ProgrammeSession

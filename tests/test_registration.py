@@ -1,15 +1,16 @@
 """Registration services: every state transition, the refused ones, seats and the waiting list."""
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from colloquium.db import DomainError
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.registration import services
 from colloquium.registration.models import Registration
@@ -24,13 +25,11 @@ def in_english(app):
 
 
 @pytest.fixture
-def after_the_colloquium(monkeypatch):
-    """Call it to move "today" to the day after 17 October 2030."""
+def after_the_colloquium(time_machine):
+    """Call it to move the clock to noon on the day after 17 October 2030."""
 
     def travel():
-        day_after = date(2030, 10, 18)
-        monkeypatch.setattr(services, "local_today", lambda: day_after)
-        monkeypatch.setattr(editions, "local_today", lambda: day_after)
+        time_machine.move_to(datetime(2030, 10, 18, 12, tzinfo=ZoneInfo("Europe/Paris")))
 
     return travel
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import pytest
 import sqlalchemy as sa
 
-from colloquium.db import DomainError
 from colloquium.editions.models import Edition
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.registration import services
 from colloquium.registration.models import Registration

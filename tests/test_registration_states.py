@@ -18,9 +18,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from colloquium.db import DomainError
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.registration import services
 from colloquium.registration.models import Registration

@@ -3,16 +3,15 @@
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 import segno
 import sqlalchemy as sa
 
-from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
-from colloquium.registration import services
 from colloquium.registration.models import Registration
 from tests.factories import make_edition, make_registration
 
@@ -398,11 +397,9 @@ def test_editing_errors_keep_the_input(client):
     assert db.session.get(Registration, registration.id).first_name == "Ada"
 
 
-def test_editing_after_the_colloquium_is_refused(client, monkeypatch):
+def test_editing_after_the_colloquium_is_refused(client, time_machine):
     registration, token = make_registration(make_edition(2030))
-    day_after = date(2030, 10, 18)
-    monkeypatch.setattr(services, "local_today", lambda: day_after)
-    monkeypatch.setattr(editions, "local_today", lambda: day_after)
+    time_machine.move_to(datetime(2030, 10, 18, 12, tzinfo=ZoneInfo("Europe/Paris")))
     url = f"/registration/{token}/edit"
     data = {**FORM, "first_name": "Late", "csrf_token": csrf_token(client, url)}
     response = client.post(f"{url}?lang=en", data=data)

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from colloquium.accounts import services
 from colloquium.accounts.models import ROLES
 from colloquium.associations.models import Association
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 
 user_cli = AppGroup("user", help="Create accounts.")

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from colloquium.db import UTCDateTime, utcnow
+from colloquium.clock import utcnow
+from colloquium.db import UTCDateTime
 from colloquium.extensions import db
 
 if TYPE_CHECKING:

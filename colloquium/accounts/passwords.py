@@ -6,7 +6,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024  # scrypt of a huge input costs time; nobody types a longer password

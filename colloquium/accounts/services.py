@@ -15,7 +15,8 @@ from sqlalchemy.orm import joinedload
 from colloquium.accounts import notifications
 from colloquium.accounts.models import EDITOR, ORGANISER, ROLES, User
 from colloquium.accounts.passwords import check_strength, hash_password, verify_password
-from colloquium.db import DomainError, utcnow
+from colloquium.clock import utcnow
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 
 RESET_LIFETIME = timedelta(hours=1)

@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from colloquium.accounts import services
 from colloquium.accounts.forms import LoginForm, NewPasswordForm, PasswordResetRequestForm
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 from colloquium.extensions import db, limiter
 from colloquium.forms import show_domain_error
 from colloquium.security import form_view, login_required, safe_next

@@ -7,10 +7,10 @@ from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAre
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from colloquium.associations.images import MAX_UPLOAD_BYTES
 from colloquium.associations.models import AREAS
 from colloquium.associations.services import ProfileValues, Upload
 from colloquium.forms import MultiCheckboxField
+from colloquium.images import MAX_UPLOAD_BYTES
 
 
 class ProfileForm(FlaskForm):

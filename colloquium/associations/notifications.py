@@ -28,6 +28,6 @@ def profile_changed(association: Association, revision: AssociationRevision) -> 
                 "fields": fields,
                 "is_revert": revision.reverts_id is not None,
                 "profile_link": external_url("associations.profile", slug=association.slug),
-                "history_link": external_url("associations_manage.history", slug=association.slug),
+                "history_link": external_url("associations_admin.history", slug=association.slug),
             },
         )

@@ -10,17 +10,13 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-import markdown
-import nh3
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from colloquium.associations import notifications
-from colloquium.associations.images import prepare_logo
 from colloquium.associations.models import (
     AREAS,
     Association,
@@ -28,8 +24,9 @@ from colloquium.associations.models import (
     AssociationRevision,
     Logo,
 )
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 from colloquium.extensions import db
+from colloquium.images import prepare_logo
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HAS_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -76,10 +73,6 @@ FIELD_LABELS = {
     "logo_digest": _l("Logo"),
     "is_member": _l("Member"),
 }
-DESCRIPTION_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote",
-    "code", "pre", "h2", "h3", "h4", "hr",
-}  # fmt: skip
 
 
 # -- The public directory -------------------------------------------------------------------
@@ -152,22 +145,6 @@ def list_all_associations() -> list[Association]:
 def get_logo(digest: str) -> Logo | None:
     """A stored logo by its digest."""
     return db.session.get(Logo, digest)
-
-
-def render_description(text: str) -> Markup:
-    """The description's Markdown as HTML, sanitised: no scripts, no event handlers.
-
-    Links keep only http, https and mailto addresses and get ``rel="nofollow noopener"``.
-    """
-    html = markdown.markdown(text or "", output_format="html")
-    clean = nh3.clean(
-        html,
-        tags=DESCRIPTION_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener",
-    )
-    return Markup(clean)  # noqa: S704 (nh3 has just removed everything unsafe)
 
 
 # -- Changing profiles ----------------------------------------------------------------------

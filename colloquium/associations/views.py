@@ -18,12 +18,13 @@ from flask_login import current_user
 
 from colloquium.associations import services
 from colloquium.associations.forms import ProfileForm
-from colloquium.associations.images import initials_placeholder
 from colloquium.associations.models import AREAS, Association
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.forms import show_domain_error
+from colloquium.images import initials_placeholder
 from colloquium.links import external_url
+from colloquium.markdown import render_markdown
 from colloquium.security import form_view, login_required
 
 bp = Blueprint("associations", __name__)
@@ -80,7 +81,7 @@ def profile(slug: str):
     return render_template(
         "associations/profile.html",
         association=association,
-        description=services.render_description(association.description),
+        description=render_markdown(association.description),
         can_edit=association.can_edit(current_user),
     )
 
@@ -133,7 +134,7 @@ def _as_json(association: Association) -> dict:
         "acronym": association.acronym,
         "summary": association.summary,
         "description": association.description,
-        "description_html": str(services.render_description(association.description)),
+        "description_html": str(render_markdown(association.description)),
         "website": association.website or None,
         "public_email": association.public_email or None,
         "city": association.city,
@@ -175,7 +176,7 @@ def edit(slug: str):
             else:
                 flash(_("The profile is saved."), "success")
             if not association.is_member:  # archived: only the back office shows it
-                return redirect(url_for("associations_manage.index", _anchor=association.slug))
+                return redirect(url_for("associations_admin.index", _anchor=association.slug))
             return redirect(url_for("associations.profile", slug=association.slug))
     return (
         render_template("associations/edit.html", form=form, association=association),

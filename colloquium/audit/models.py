@@ -7,7 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from colloquium.db import UTCDateTime, utcnow
+from colloquium.clock import utcnow
+from colloquium.db import UTCDateTime
 from colloquium.extensions import db
 
 

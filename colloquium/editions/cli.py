@@ -7,8 +7,8 @@ import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from colloquium.db import DomainError
 from colloquium.editions import services
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 
 edition_cli = AppGroup("edition", help="Create and change editions of the colloquium.")

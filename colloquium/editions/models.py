@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column
 
-from colloquium.db import UTCDateTime, utcnow
+from colloquium.clock import utcnow
+from colloquium.db import UTCDateTime
 from colloquium.extensions import db
 from colloquium.i18n import long_date
 

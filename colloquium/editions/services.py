@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from colloquium.db import DomainError, utcnow
+from colloquium.clock import local_today, utcnow
 from colloquium.editions.models import Edition
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 
 DEFAULT_TIMEZONE = "Europe/Paris"
@@ -38,11 +39,6 @@ def current_edition(today: date | None = None) -> Edition | None:
     if coming is not None:
         return coming
     return db.session.scalar(sa.select(Edition).order_by(Edition.date.desc()).limit(1))
-
-
-def local_today() -> date:
-    """Today's date in the colloquium's time zone (the day changes at Paris midnight)."""
-    return datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).date()
 
 
 def get_edition(year: int) -> Edition | None:

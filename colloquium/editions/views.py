@@ -2,7 +2,7 @@
 
 from flask import Blueprint, render_template
 
-from colloquium.db import utcnow
+from colloquium.clock import local_today, utcnow
 from colloquium.editions import services
 
 bp = Blueprint("editions", __name__)
@@ -12,7 +12,7 @@ bp = Blueprint("editions", __name__)
 def home():
     """The current edition: date, venue, theme, seats left, and where to go next."""
     edition = services.current_edition()
-    today = services.local_today()
+    today = local_today()
     return render_template(
         "editions/home.html",
         edition=edition,

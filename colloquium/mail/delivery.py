@@ -17,7 +17,7 @@ import flask_mail
 import sqlalchemy as sa
 from flask import current_app
 
-from colloquium.db import utcnow
+from colloquium.clock import utcnow
 from colloquium.extensions import db
 from colloquium.mail.models import MailStatus, OutgoingMail
 from colloquium.mail.outbox import Attachment
@@ -248,7 +248,7 @@ def due_condition(now: datetime, stuck_after: timedelta) -> sa.ColumnElement[boo
 def claim_next_mail(now: datetime, stuck_after: timedelta = STUCK_AFTER) -> ClaimedMail | None:
     """Take the next due mail for this worker alone, and commit that it is being sent."""
     # PostgreSQL: rows another worker holds are skipped, not waited for. SQLite: outside
-    # requests every transaction begins IMMEDIATE (colloquium/database.py), so one worker at
+    # requests every transaction begins IMMEDIATE (colloquium/db.py), so one worker at
     # a time runs this select-then-update.
     query = (
         sa.select(OutgoingMail)

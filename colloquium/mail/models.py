@@ -6,7 +6,8 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from colloquium.db import UTCDateTime, utcnow
+from colloquium.clock import utcnow
+from colloquium.db import UTCDateTime
 from colloquium.extensions import db
 
 

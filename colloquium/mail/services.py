@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
-from colloquium.db import utcnow
+from colloquium.clock import utcnow
 from colloquium.extensions import db
 from colloquium.mail.models import MailStatus, OutgoingMail
 from colloquium.privacy.services import retention_step

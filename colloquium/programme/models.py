@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from colloquium.associations.models import Association
-from colloquium.db import UTCDateTime, utcnow
+from colloquium.clock import utcnow
+from colloquium.db import UTCDateTime
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
 

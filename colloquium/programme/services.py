@@ -11,12 +11,13 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from colloquium.associations.images import prepare_logo
 from colloquium.associations.models import Association
-from colloquium.db import DomainError, utcnow
+from colloquium.clock import utcnow
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
+from colloquium.errors import DomainError
 from colloquium.extensions import db
+from colloquium.images import prepare_logo
 from colloquium.programme.models import (
     LANGUAGES,
     SESSION_KINDS,

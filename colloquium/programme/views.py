@@ -5,9 +5,9 @@ from datetime import datetime
 from flask import Blueprint, abort, make_response, render_template, request
 from flask_babel import format_datetime
 
-from colloquium.associations.services import render_description
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
+from colloquium.markdown import render_markdown
 from colloquium.programme import services
 from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABELS
 from colloquium.programme.models import LANGUAGES, SESSION_KINDS, ProgrammeSession
@@ -24,7 +24,7 @@ def in_edition_zone(value: datetime, edition: Edition, pattern: str = "HH:mm") -
 @bp.app_template_filter("programme_markdown")
 def markdown_filter(text: str | None):
     """Organisers' Markdown as sanitised HTML (the same rules as association profiles)."""
-    return render_description(text or "")
+    return render_markdown(text)
 
 
 @bp.context_processor

@@ -11,7 +11,7 @@ import segno
 from flask import current_app
 from markupsafe import Markup
 
-from colloquium.db import utcnow
+from colloquium.clock import utcnow
 from colloquium.links import external_url
 from colloquium.registration.models import Registration
 
@@ -22,7 +22,7 @@ DAY_ENDS = time(18, 0)
 
 def check_in_url(registration: Registration) -> str:
     """The organisers' check-in address for this registration: what the QR code encodes."""
-    return external_url("registration_manage.check_in", reference=registration.reference)
+    return external_url("check_in.attendee", reference=registration.reference)
 
 
 def _qr(registration: Registration) -> segno.QRCode:

@@ -26,9 +26,9 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from colloquium.db import DomainError, utcnow
+from colloquium.clock import local_today, utcnow
 from colloquium.editions.models import Edition
-from colloquium.editions.services import local_today
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.privacy.services import retention_step
 from colloquium.registration import notifications

@@ -20,8 +20,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import NotFound
 
-from colloquium.db import DomainError, utcnow
+from colloquium.clock import local_today, utcnow
 from colloquium.editions import services as editions
+from colloquium.errors import DomainError
 from colloquium.extensions import db, limiter
 from colloquium.registration import services
 from colloquium.registration.documents import calendar_file, qr_svg
@@ -66,7 +67,7 @@ def register():
     """The registration form of the current edition, or why it is closed."""
     edition = editions.current_edition()
     now = utcnow()
-    if edition is None or edition.is_past(editions.local_today()):
+    if edition is None or edition.is_past(local_today()):
         return render_template("registration/closed.html", edition=None, state="closed")
     state = edition.registration_state(now)
     if state != "open":
@@ -131,7 +132,7 @@ def _manage_page(registration: Registration, token: str):
         token=token,
         position=services.waitlist_position(registration),
         qr=qr,
-        is_past=edition.is_past(editions.local_today()),
+        is_past=edition.is_past(local_today()),
     )
 
 

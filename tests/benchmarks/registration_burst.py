@@ -162,6 +162,7 @@ def prepare_database(url: str, capacity: int, secret: str) -> None:
     from flask_migrate import upgrade
 
     from colloquium import create_app
+    from colloquium.clock import local_today
     from colloquium.editions import services as editions
     from colloquium.extensions import db
 
@@ -171,7 +172,7 @@ def prepare_database(url: str, capacity: int, secret: str) -> None:
         metadata.reflect(bind=db.engine)
         metadata.drop_all(bind=db.engine)
         upgrade()
-        year = editions.local_today().year + 1
+        year = local_today().year + 1
         editions.create_edition(year, editions.EditionChanges(capacity=capacity))
         db.session.commit()
         db.session.execute(

@@ -10,12 +10,12 @@ from colloquium.accounts import services
 from colloquium.accounts.forms import InviteUserForm
 from colloquium.accounts.models import EDITOR, User
 from colloquium.associations.models import Association
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.forms import show_domain_error
 from colloquium.security import form_view, organiser_required
 
-bp = Blueprint("accounts_manage", __name__, url_prefix="/admin/users")
+bp = Blueprint("accounts_admin", __name__, url_prefix="/admin/users")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -31,7 +31,7 @@ def _user_or_404(user_id: int) -> User:
 def index():
     """Every account, with its role, association and state."""
     return (
-        render_template("accounts/manage/index.html", users=services.list_users()),
+        render_template("accounts/admin/index.html", users=services.list_users()),
         200,
         (NO_STORE),
     )
@@ -69,8 +69,8 @@ def invite():
         else:
             db.session.commit()
             flash(_("The invitation is on its way."), "success")
-            return redirect(url_for("accounts_manage.index"))
-    return render_template("accounts/manage/invite.html", form=form), 200, NO_STORE
+            return redirect(url_for("accounts_admin.index"))
+    return render_template("accounts/admin/invite.html", form=form), 200, NO_STORE
 
 
 @bp.post("/<int:user_id>/deactivate")
@@ -84,7 +84,7 @@ def deactivate(user_id: int):
         services.deactivate_user(user)
         db.session.commit()
         flash(_("The account is deactivated."), "success")
-    return redirect(url_for("accounts_manage.index"))
+    return redirect(url_for("accounts_admin.index"))
 
 
 @bp.post("/<int:user_id>/reactivate")
@@ -94,7 +94,7 @@ def reactivate(user_id: int):
     services.reactivate_user(_user_or_404(user_id))
     db.session.commit()
     flash(_("The account is active again."), "success")
-    return redirect(url_for("accounts_manage.index"))
+    return redirect(url_for("accounts_admin.index"))
 
 
 @bp.post("/<int:user_id>/invitation")
@@ -110,4 +110,4 @@ def resend_invitation(user_id: int):
     else:
         db.session.commit()
         flash(_("A new invitation is on its way."), "success")
-    return redirect(url_for("accounts_manage.index"))
+    return redirect(url_for("accounts_admin.index"))

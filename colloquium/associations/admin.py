@@ -8,12 +8,12 @@ from colloquium.accounts import services as accounts
 from colloquium.accounts.models import EDITOR
 from colloquium.associations import services
 from colloquium.associations.forms import InviteEditorForm, NewAssociationForm
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.forms import show_domain_error
 from colloquium.security import form_view, organiser_required
 
-bp = Blueprint("associations_manage", __name__, url_prefix="/admin/associations")
+bp = Blueprint("associations_admin", __name__, url_prefix="/admin/associations")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -30,7 +30,7 @@ def index():
     """Every association, members first, with its editors."""
     return (
         render_template(
-            "associations/manage/index.html", associations=services.list_all_associations()
+            "associations/admin/index.html", associations=services.list_all_associations()
         ),
         200,
         NO_STORE,
@@ -54,8 +54,8 @@ def create():
         else:
             db.session.commit()
             flash(_("The association is created."), "success")
-            return redirect(url_for("associations_manage.index", _anchor=association.slug))
-    return render_template("associations/manage/new.html", form=form), 200, NO_STORE
+            return redirect(url_for("associations_admin.index", _anchor=association.slug))
+    return render_template("associations/admin/new.html", form=form), 200, NO_STORE
 
 
 @bp.get("/<slug>/history")
@@ -65,7 +65,7 @@ def history(slug: str):
     association = _association_or_404(slug)
     return (
         render_template(
-            "associations/manage/history.html",
+            "associations/admin/history.html",
             association=association,
             revisions=services.list_revisions(association),
         ),
@@ -93,7 +93,7 @@ def revert(slug: str, revision_id: int):
             flash(_("Nothing to revert: the profile already has these values."), "warning")
         else:
             flash(_("The change is reverted."), "success")
-    return redirect(url_for("associations_manage.history", slug=slug))
+    return redirect(url_for("associations_admin.history", slug=slug))
 
 
 @bp.post("/<slug>/archive")
@@ -104,7 +104,7 @@ def archive(slug: str):
     services.set_membership(association, False, current_user._get_current_object())
     db.session.commit()
     flash(_("The association is archived."), "success")
-    return redirect(url_for("associations_manage.index"))
+    return redirect(url_for("associations_admin.index"))
 
 
 @bp.post("/<slug>/restore")
@@ -115,7 +115,7 @@ def restore(slug: str):
     services.set_membership(association, True, current_user._get_current_object())
     db.session.commit()
     flash(_("The association is back in the directory."), "success")
-    return redirect(url_for("associations_manage.index"))
+    return redirect(url_for("associations_admin.index"))
 
 
 @bp.route("/<slug>/invite", methods=["GET", "POST"])
@@ -136,9 +136,9 @@ def invite_editor(slug: str):
         else:
             db.session.commit()
             flash(_("The invitation is on its way."), "success")
-            return redirect(url_for("associations_manage.index"))
+            return redirect(url_for("associations_admin.index"))
     return (
-        render_template("associations/manage/invite.html", form=form, association=association),
+        render_template("associations/admin/invite.html", form=form, association=association),
         200,
         NO_STORE,
     )

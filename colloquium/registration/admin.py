@@ -14,16 +14,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from colloquium.audit import services as audit
-from colloquium.db import DomainError
 from colloquium.editions.services import current_edition, get_edition
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.registration import services
 from colloquium.registration.forms import ATTENDEE_TYPE_CHOICES, CheckInForm, CheckInLookupForm
 from colloquium.registration.models import STATUSES, Registration
 from colloquium.security import form_view, organiser_required
 
-bp = Blueprint("registration_manage", __name__, url_prefix="/admin/check-in")
-registrations_bp = Blueprint("registrations_manage", __name__, url_prefix="/admin/registrations")
+check_in_bp = Blueprint("check_in", __name__, url_prefix="/admin/check-in")
+registrations_bp = Blueprint("registrations_admin", __name__, url_prefix="/admin/registrations")
 # These pages show an attendee's name and needs: never cached anywhere.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -35,7 +35,7 @@ def _registration_or_404(reference: str) -> Registration:
     return registration
 
 
-@bp.get("/")
+@check_in_bp.get("/")
 @organiser_required
 def lookup():
     """Find a registration by the reference printed under its QR code."""
@@ -43,14 +43,14 @@ def lookup():
     if "reference" in request.args and form.validate():
         reference = form.reference.data.strip().upper()
         if services.find_by_reference(reference) is not None:
-            return redirect(url_for("registration_manage.check_in", reference=reference))
+            return redirect(url_for("check_in.attendee", reference=reference))
         form.reference.errors.append(_("No registration has this reference."))
     return render_template("registration/check_in_lookup.html", form=form), 200, NO_STORE
 
 
-@bp.get("/<reference>")
+@check_in_bp.get("/<reference>")
 @organiser_required
-def check_in(reference: str):
+def attendee(reference: str):
     """What the door needs to know about one attendee, and the button to let them in."""
     registration = _registration_or_404(reference)
     return (
@@ -65,7 +65,7 @@ def check_in(reference: str):
     )
 
 
-@bp.post("/<reference>")
+@check_in_bp.post("/<reference>")
 @organiser_required
 @form_view
 def record_arrival(reference: str):
@@ -83,7 +83,7 @@ def record_arrival(reference: str):
         else:
             db.session.commit()
             flash(_("%(name)s is checked in.", name=registration.first_name), "success")
-    return redirect(url_for("registration_manage.check_in", reference=registration.reference))
+    return redirect(url_for("check_in.attendee", reference=registration.reference))
 
 
 def _edition_or_404(year: int):
@@ -100,7 +100,7 @@ def index():
     edition = current_edition()
     if edition is None:
         return render_template("registration/no_edition.html"), 200, NO_STORE
-    return redirect(url_for("registrations_manage.list_for_edition", year=edition.year))
+    return redirect(url_for("registrations_admin.list_for_edition", year=edition.year))
 
 
 @registrations_bp.get("/<int:year>")

@@ -9,9 +9,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from colloquium.associations import services as associations
-from colloquium.db import DomainError
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
+from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.forms import saved
 from colloquium.programme import services
@@ -20,7 +20,7 @@ from colloquium.programme.models import ProgrammeSession, Room
 from colloquium.programme.views import labels_context
 from colloquium.security import form_view, organiser_required
 
-bp = Blueprint("programme_manage", __name__, url_prefix="/admin/programme")
+bp = Blueprint("programme_admin", __name__, url_prefix="/admin/programme")
 # Speakers' private e-mail addresses are on these pages.
 NO_STORE = {"Cache-Control": "no-store"}
 SLOT = timedelta(minutes=15)
@@ -47,7 +47,7 @@ def _found(thing):
 
 
 def _to_edition(edition: Edition, anchor: str | None = None):
-    return redirect(url_for("programme_manage.edition", year=edition.year, _anchor=anchor))
+    return redirect(url_for("programme_admin.edition", year=edition.year, _anchor=anchor))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def timetable(edition: Edition, sessions: list[ProgrammeSession], rooms: list[Ro
 def index():
     """Pick the edition whose programme to work on."""
     return _page(
-        "programme/manage/index.html",
+        "programme/admin/index.html",
         editions=editions.list_editions(),
         current=editions.current_edition(),
     )
@@ -149,7 +149,7 @@ def edition(year: int):
     rooms = services.list_rooms(edition)
     others = [other for other in editions.list_editions() if other.id != edition.id]
     return _page(
-        "programme/manage/edition.html",
+        "programme/admin/edition.html",
         edition=edition,
         sessions=sessions,
         rooms=rooms,
@@ -234,7 +234,7 @@ def new_room(year: int):
         form, lambda: services.create_room(edition, _room_data(form)), _("The room is added.")
     ):
         return _to_edition(edition, "rooms")
-    return _page("programme/manage/room.html", edition=edition, form=form, room=None)
+    return _page("programme/admin/room.html", edition=edition, form=form, room=None)
 
 
 @bp.route("/<int:year>/rooms/<int:room_id>", methods=["GET", "POST"])
@@ -247,7 +247,7 @@ def edit_room(year: int, room_id: int):
     form = RoomForm(obj=room)
     if saved(form, lambda: services.update_room(room, _room_data(form)), _("The room is saved.")):
         return _to_edition(edition, "rooms")
-    return _page("programme/manage/room.html", edition=edition, form=form, room=room)
+    return _page("programme/admin/room.html", edition=edition, form=form, room=room)
 
 
 @bp.route("/<int:year>/rooms/<int:room_id>/delete", methods=["GET", "POST"])
@@ -262,7 +262,7 @@ def delete_room(year: int, room_id: int):
         flash(_("The room is deleted."), "success")
         return _to_edition(edition, "rooms")
     return _page(
-        "programme/manage/confirm_delete.html",
+        "programme/admin/confirm_delete.html",
         edition=edition,
         question=_("Delete the room “%(name)s”?", name=room.name),
         consequence=_("Its sessions stay in the programme, without a room."),
@@ -307,7 +307,7 @@ def new_speaker(year: int):
     form = _speaker_form()
     if saved(form, lambda: _save_speaker(edition, form), _("The speaker is added.")):
         return _to_edition(edition, "speakers")
-    return _page("programme/manage/speaker.html", edition=edition, form=form, speaker=None)
+    return _page("programme/admin/speaker.html", edition=edition, form=form, speaker=None)
 
 
 @bp.route("/<int:year>/speakers/<int:speaker_id>", methods=["GET", "POST"])
@@ -320,7 +320,7 @@ def edit_speaker(year: int, speaker_id: int):
     form = _speaker_form(obj=speaker)
     if saved(form, lambda: _save_speaker(edition, form, speaker), _("The speaker is saved.")):
         return _to_edition(edition, "speakers")
-    return _page("programme/manage/speaker.html", edition=edition, form=form, speaker=speaker)
+    return _page("programme/admin/speaker.html", edition=edition, form=form, speaker=speaker)
 
 
 @bp.get("/<int:year>/speakers/<int:speaker_id>/photo")
@@ -346,7 +346,7 @@ def delete_speaker(year: int, speaker_id: int):
         flash(_("The speaker is deleted."), "success")
         return _to_edition(edition, "speakers")
     return _page(
-        "programme/manage/confirm_delete.html",
+        "programme/admin/confirm_delete.html",
         edition=edition,
         question=_("Delete the speaker “%(name)s”?", name=speaker.name),
         consequence=_("They are taken off every session they were in."),
@@ -410,7 +410,7 @@ def _session_data(edition: Edition, form: SessionForm) -> services.SessionData:
 
 def _session_page(edition: Edition, form: SessionForm, session=None):
     return _page(
-        "programme/manage/session.html", edition=edition, form=form, programme_session=session
+        "programme/admin/session.html", edition=edition, form=form, programme_session=session
     )
 
 
@@ -456,7 +456,7 @@ def duplicate_session(year: int, session_id: int):
     copy = services.duplicate_session(session)
     db.session.commit()
     flash(_("The session is duplicated: change what differs."), "success")
-    return redirect(url_for("programme_manage.edit_session", year=year, session_id=copy.id))
+    return redirect(url_for("programme_admin.edit_session", year=year, session_id=copy.id))
 
 
 @bp.route("/<int:year>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
@@ -471,7 +471,7 @@ def delete_session(year: int, session_id: int):
         flash(_("The session is deleted."), "success")
         return _to_edition(edition, "sessions")
     return _page(
-        "programme/manage/confirm_delete.html",
+        "programme/admin/confirm_delete.html",
         edition=edition,
         question=_("Delete the session “%(title)s”?", title=session.title),
         consequence=_("It disappears from the programme and from calendars at their next update."),

@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from colloquium.audit import services
 from colloquium.security import organiser_required
 
-bp = Blueprint("audit_manage", __name__, url_prefix="/admin/audit")
+bp = Blueprint("audit_admin", __name__, url_prefix="/admin/audit")
 
 
 @bp.get("/")

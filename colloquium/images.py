@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from colloquium.db import DomainError
+from colloquium.errors import DomainError
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 # Far more than any logo needs, far less than a decompression bomb: a 6000 x 4000 photo
