@@ -26,6 +26,7 @@ class Defaults:
     MAIL_MAX_ATTEMPTS = 8
 
     RATELIMIT_STORAGE_URI = "memory://"
+    REGISTRATION_RATE_LIMIT = "10 per hour"
     RATELIMIT_HEADERS_ENABLED = True
     RETENTION_DAYS = 90
 

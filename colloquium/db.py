@@ -52,6 +52,16 @@ def init_database(app: Flask, database: SQLAlchemy) -> None:
         _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
+def database_answers(session: sa.orm.Session) -> bool:
+    """Whether the database answers a trivial query (the health check of load balancers)."""
+    try:
+        session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        session.rollback()
+        return False
+    return True
+
+
 def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
     # The pysqlite recipe from the SQLAlchemy docs: let SQLAlchemy, not the driver, emit BEGIN.
     # Write transactions begin IMMEDIATE: they take the write lock up front, so two requests

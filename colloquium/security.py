@@ -24,6 +24,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+BACK_OFFICE_PREFIX = "/admin/"
+
+
 def init_app(app: Flask) -> None:
     """Send the same protective headers on every response; set up logins and CSRF failures."""
     _init_login(app)
@@ -32,6 +35,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         headers = response.headers
+        if request.path.startswith(BACK_OFFICE_PREFIX) or _view_is("private_page"):
+            headers["Cache-Control"] = "no-store"
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
@@ -62,18 +67,32 @@ def _csrf_failure(error: CSRFError):
     """
     from colloquium.errors import render_error
 
-    view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or not getattr(view, "validates_csrf_in_form", False):
-        return render_error(error)
-    if getattr(g, "csrf_retry", False):
+    if not _view_is("validates_csrf_in_form") or getattr(g, "csrf_retry", False):
         return render_error(error)
     g.csrf_retry = True
+    view = current_app.view_functions[request.endpoint]
     return current_app.make_response(view(**(request.view_args or {})))
+
+
+def _view_is(mark: str) -> bool:
+    """Whether the view answering this request carries ``mark`` (set by a decorator below)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, mark, False))
 
 
 def form_view(view):
     """Mark a view whose FlaskForm checks the CSRF token, so a failure re-shows the form."""
     view.validates_csrf_in_form = True
+    return view
+
+
+def private(view):
+    """Mark a public view whose pages no browser or proxy may keep (``no-store``).
+
+    For pages that show someone's personal data or carry a single-use form. Every page of
+    the back office (under ``/admin/``) is private without the mark.
+    """
+    view.private_page = True
     return view
 
 

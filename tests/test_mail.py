@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from colloquium.clock import utcnow
+from colloquium.config import Defaults
 from colloquium.extensions import db
 from colloquium.mail import delivery
 from colloquium.mail.models import OutgoingMail, OutgoingMailAttachment
@@ -377,7 +378,7 @@ def test_every_connection_gets_the_configured_timeout(app, smtp_server):
         assert connection.host.sock.gettimeout() == 3
     app.config["MAIL_TIMEOUT"] = None
     with delivery.SMTPConnection() as connection:
-        assert connection.host.timeout == delivery.DEFAULT_TIMEOUT
+        assert connection.host.timeout == Defaults.MAIL_TIMEOUT
 
 
 def test_a_message_that_cannot_be_encoded_fails_without_stopping_the_pass(

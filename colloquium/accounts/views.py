@@ -1,15 +1,14 @@
 """Logging in and out, password resets and invitations."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from colloquium.accounts import services
 from colloquium.accounts.forms import LoginForm, NewPasswordForm, PasswordResetRequestForm
-from colloquium.errors import DomainError
-from colloquium.extensions import db, limiter
-from colloquium.forms import show_domain_error
-from colloquium.security import form_view, login_required, safe_next
+from colloquium.extensions import limiter
+from colloquium.forms import transaction
+from colloquium.security import form_view, login_required, private, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -17,7 +16,6 @@ LOGIN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
 LOGIN_ATTEMPTS_PER_ADDRESS = "50 per 15 minutes"
 RESET_REQUESTS_PER_ACCOUNT = "3 per hour"
 RESET_REQUESTS_PER_ADDRESS = "20 per hour"
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _submitted_email() -> str:
@@ -39,6 +37,7 @@ def _login_failed(response) -> bool:
 )
 @limiter.limit(LOGIN_ATTEMPTS_PER_ADDRESS, methods=["POST"], scope="login-address")
 @form_view
+@private
 def login():
     """The login form; the same message whatever was wrong."""
     form = LoginForm()
@@ -47,17 +46,17 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(form.next.data, _home_of(current_user)))
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        with transaction():
+            user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             g.login_failed = True
             form.form_errors.append(_("Wrong e-mail address or password."))
         else:
-            db.session.commit()
             session.clear()  # nothing from before the login carries over into the new session
             login_user(user)
             return redirect(safe_next(form.next.data, _home_of(user)))
     form.password.data = ""
-    return render_template("accounts/login.html", form=form), 200, NO_STORE
+    return render_template("accounts/login.html", form=form)
 
 
 def _home_of(user) -> str:
@@ -72,10 +71,9 @@ def _home_of(user) -> str:
 @login_required
 def logout():
     """End the session here and everywhere this account was logged in."""
-    services.end_sessions(current_user._get_current_object())
-    db.session.commit()
+    with transaction(success=_("You are logged out.")):
+        services.end_sessions(current_user._get_current_object())
     logout_user()
-    flash(_("You are logged out."), "success")
     return redirect(url_for("editions.home"))
 
 
@@ -85,18 +83,20 @@ def logout():
 )
 @limiter.limit(RESET_REQUESTS_PER_ADDRESS, methods=["POST"], scope="reset-address")
 @form_view
+@private
 def request_password_reset():
     """Ask for a reset link; the answer never tells whether the address has an account."""
     form = PasswordResetRequestForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
-        return render_template("accounts/reset_sent.html"), 200, NO_STORE
-    return render_template("accounts/reset_request.html", form=form), 200, NO_STORE
+        with transaction():
+            services.request_password_reset(form.email.data)
+        return render_template("accounts/reset_sent.html")
+    return render_template("accounts/reset_request.html", form=form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @form_view
+@private
 def reset_password(token: str):
     """Choose a new password through an e-mailed link."""
     return _new_password_page(token, services.RESET_PURPOSE, "accounts/reset_password.html")
@@ -104,6 +104,7 @@ def reset_password(token: str):
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 @form_view
+@private
 def invitation(token: str):
     """Accept an invitation by choosing a password."""
     return _new_password_page(token, services.INVITATION_PURPOSE, "accounts/invitation.html")
@@ -112,16 +113,12 @@ def invitation(token: str):
 def _new_password_page(token: str, purpose: str, template: str):
     user = services.user_for_token(token, purpose)
     if user is None:
-        return render_template("accounts/link_invalid.html", purpose=purpose), 404, NO_STORE
+        return render_template("accounts/link_invalid.html", purpose=purpose), 404
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
+        with transaction(form, success=_("Your password is saved. You can log in now.")) as outcome:
             services.use_token(token, purpose, form.password.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             logout_user()
-            flash(_("Your password is saved. You can log in now."), "success")
             return redirect(url_for("accounts.login"))
-    return render_template(template, form=form, user=user), 200, NO_STORE
+    return render_template(template, form=form, user=user)

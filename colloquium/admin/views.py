@@ -13,12 +13,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @organiser_required
 def dashboard():
     """Links to every back-office section, with a few counts."""
-    return (
-        render_template(
-            "admin/dashboard.html",
-            member_count=associations.count_members(),
-            user_count=accounts.count_users(),
-        ),
-        200,
-        {"Cache-Control": "no-store"},
+    return render_template(
+        "admin/dashboard.html",
+        member_count=associations.count_members(),
+        user_count=accounts.count_users(),
     )

@@ -95,12 +95,10 @@ def search_members(text: str = "", area: str = "") -> list[Association]:
     )
     text = text.strip()[:100]
     if text:
-        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
-        pattern += "%"
         query = query.where(
             sa.or_(
                 *(
-                    sa.func.lower(column).like(pattern, escape="\\")
+                    column.icontains(text, autoescape=True)
                     for column in (
                         Association.name,
                         Association.acronym,
@@ -119,8 +117,8 @@ def search_members(text: str = "", area: str = "") -> list[Association]:
     return list(db.session.scalars(query))
 
 
-def get_association(slug: str, include_archived: bool = False) -> Association | None:
-    """The association at ``slug``; archived ones only when asked for."""
+def association_at(slug: str, include_archived: bool = False) -> sa.Select[tuple[Association]]:
+    """The query for the association at ``slug`` (for ``db.first_or_404``)."""
     query = (
         sa.select(Association)
         .where(Association.slug == slug)
@@ -128,7 +126,12 @@ def get_association(slug: str, include_archived: bool = False) -> Association | 
     )
     if not include_archived:
         query = query.where(Association.is_member)
-    return db.session.scalar(query)
+    return query
+
+
+def get_association(slug: str, include_archived: bool = False) -> Association | None:
+    """The association at ``slug``; archived ones only when asked for."""
+    return db.session.scalar(association_at(slug, include_archived))
 
 
 def list_all_associations() -> list[Association]:

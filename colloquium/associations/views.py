@@ -19,13 +19,11 @@ from flask_login import current_user
 from colloquium.associations import services
 from colloquium.associations.forms import ProfileForm
 from colloquium.associations.models import AREAS, Association
-from colloquium.errors import DomainError
-from colloquium.extensions import db
-from colloquium.forms import show_domain_error
+from colloquium.forms import transaction
 from colloquium.images import initials_placeholder
 from colloquium.links import external_url
 from colloquium.markdown import render_markdown
-from colloquium.security import form_view, login_required
+from colloquium.security import form_view, login_required, private
 
 bp = Blueprint("associations", __name__)
 
@@ -153,6 +151,7 @@ def _as_json(association: Association) -> dict:
 @bp.route("/associations/<slug>/edit", methods=["GET", "POST"])
 @login_required
 @form_view
+@private
 def edit(slug: str):
     """Edit a profile: its own editors and the organisers only; anyone else gets a 404."""
     association = services.get_association(slug, include_archived=current_user.is_organiser)
@@ -162,15 +161,11 @@ def edit(slug: str):
     if request.method == "GET":
         form.areas.data = association.areas
     if form.validate_on_submit():
-        try:
+        with transaction(form) as outcome:
             revision = services.update_profile(
                 association, form.profile_values(), author=current_user._get_current_object()
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             if revision is None:
                 flash(_("Nothing was changed."), "warning")
             else:
@@ -178,8 +173,4 @@ def edit(slug: str):
             if not association.is_member:  # archived: only the back office shows it
                 return redirect(url_for("associations_admin.index", _anchor=association.slug))
             return redirect(url_for("associations.profile", slug=association.slug))
-    return (
-        render_template("associations/edit.html", form=form, association=association),
-        200,
-        {"Cache-Control": "no-store"},
-    )
+    return render_template("associations/edit.html", form=form, association=association)

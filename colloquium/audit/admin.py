@@ -13,4 +13,4 @@ bp = Blueprint("audit_admin", __name__, url_prefix="/admin/audit")
 def index():
     """The latest lines of the audit log, newest first, one page at a time."""
     page = services.list_entries(page=request.args.get("page", 1, type=int))
-    return render_template("audit/index.html", page=page), 200, {"Cache-Control": "no-store"}
+    return render_template("audit/index.html", page=page)

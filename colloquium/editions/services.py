@@ -41,9 +41,14 @@ def current_edition(today: date | None = None) -> Edition | None:
     return db.session.scalar(sa.select(Edition).order_by(Edition.date.desc()).limit(1))
 
 
+def edition_of_year(year: int) -> sa.Select[tuple[Edition]]:
+    """The query for the edition of ``year`` (for ``db.first_or_404``)."""
+    return sa.select(Edition).where(Edition.year == year)
+
+
 def get_edition(year: int) -> Edition | None:
     """The edition of ``year``, if any."""
-    return db.session.scalar(sa.select(Edition).where(Edition.year == year))
+    return db.session.scalar(edition_of_year(year))
 
 
 def list_editions() -> list[Edition]:

@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from colloquium.clock import utcnow
+from colloquium.config import Defaults
 from colloquium.extensions import db
 from colloquium.mail.models import MailStatus, OutgoingMail
 from colloquium.mail.outbox import Attachment
 
-DEFAULT_TIMEOUT = 15.0
 STUCK_AFTER = timedelta(minutes=10)
 # Waits after failed attempt n: about 2, 4, 8 … minutes, at most four hours; eight attempts
 # (MAIL_MAX_ATTEMPTS) span about four hours, long enough for an SMTP server to come back.
@@ -95,7 +95,8 @@ class SMTPConnection(flask_mail.Connection):
 
     def configure_host(self) -> smtplib.SMTP:
         config = current_app.config
-        timeout = float(config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT)
+        # An unset timeout would let a silent server hang the worker: never go without one.
+        timeout = float(config.get("MAIL_TIMEOUT") or Defaults.MAIL_TIMEOUT)
         context = ssl.create_default_context()
         server, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
         host: smtplib.SMTP

@@ -33,8 +33,9 @@ def list_outbox(
     if filters.status:
         query = query.where(OutgoingMail.status == filters.status)
     if filters.recipient:
-        pattern = "%" + _escape_like(filters.recipient.strip().lower()) + "%"
-        query = query.where(sa.func.lower(OutgoingMail.recipient).like(pattern, escape="\\"))
+        query = query.where(
+            OutgoingMail.recipient.icontains(filters.recipient.strip(), autoescape=True)
+        )
     if filters.template:
         query = query.where(OutgoingMail.template == filters.template)
     if filters.created_from:
@@ -84,7 +85,3 @@ def purge_sent_mail(older_than_days: int = RETENTION.days, now: datetime | None 
 def purge_outbox() -> int:
     """The outbox's retention step."""
     return purge_sent_mail()
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

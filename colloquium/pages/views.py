@@ -1,11 +1,13 @@
 """The cooperative's static pages and the health check."""
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 
+from colloquium.db import database_answers
 from colloquium.extensions import db
+from colloquium.security import private
 
 bp = Blueprint("pages", __name__)
+PLAIN_TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/about")
@@ -31,16 +33,10 @@ def privacy():
 
 
 @bp.get("/healthz")
+@private
 def healthz():
     """200 ``ok`` when the database answers, 503 otherwise (for load balancers)."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
+    if not database_answers(db.session):
         current_app.logger.warning("Health check: the database does not answer")
-        return (
-            "unavailable\n",
-            503,
-            {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
-        )
-    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+        return "unavailable\n", 503, PLAIN_TEXT
+    return "ok\n", 200, PLAIN_TEXT

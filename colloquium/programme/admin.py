@@ -11,9 +11,8 @@ from flask_babel import gettext as _
 from colloquium.associations import services as associations
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
-from colloquium.errors import DomainError
 from colloquium.extensions import db
-from colloquium.forms import saved
+from colloquium.forms import saved, transaction
 from colloquium.programme import services
 from colloquium.programme.forms import CopyForm, RoomForm, SessionForm, SpeakerForm
 from colloquium.programme.models import ProgrammeSession, Room
@@ -21,8 +20,6 @@ from colloquium.programme.views import labels_context
 from colloquium.security import form_view, organiser_required
 
 bp = Blueprint("programme_admin", __name__, url_prefix="/admin/programme")
-# Speakers' private e-mail addresses are on these pages.
-NO_STORE = {"Cache-Control": "no-store"}
 SLOT = timedelta(minutes=15)
 
 
@@ -30,14 +27,7 @@ bp.context_processor(labels_context)
 
 
 def _page(template: str, **values):
-    return render_template(template, **values), 200, NO_STORE
-
-
-def _edition_or_404(year: int) -> Edition:
-    edition = editions.get_edition(year)
-    if edition is None:
-        abort(404)
-    return edition
+    return render_template(template, **values)
 
 
 def _found(thing):
@@ -144,7 +134,7 @@ def index():
 @organiser_required
 def edition(year: int):
     """One edition's programme: warnings, the day view, sessions, rooms and speakers."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     sessions = services.list_sessions(edition)
     rooms = services.list_rooms(edition)
     others = [other for other in editions.list_editions() if other.id != edition.id]
@@ -164,10 +154,9 @@ def edition(year: int):
 @organiser_required
 def publish(year: int):
     """Make the programme public."""
-    edition = _edition_or_404(year)
-    services.set_published(edition, True)
-    db.session.commit()
-    flash(_("The programme is public."), "success")
+    edition = db.first_or_404(editions.edition_of_year(year))
+    with transaction(success=_("The programme is public.")):
+        services.set_published(edition, True)
     return _to_edition(edition)
 
 
@@ -175,10 +164,9 @@ def publish(year: int):
 @organiser_required
 def unpublish(year: int):
     """Hide the programme from the public again."""
-    edition = _edition_or_404(year)
-    services.set_published(edition, False)
-    db.session.commit()
-    flash(_("The programme is hidden from the public."), "success")
+    edition = db.first_or_404(editions.edition_of_year(year))
+    with transaction(success=_("The programme is hidden from the public.")):
+        services.set_published(edition, False)
     return _to_edition(edition)
 
 
@@ -187,20 +175,17 @@ def unpublish(year: int):
 @form_view
 def copy(year: int):
     """Copy this edition's rooms, and maybe its sessions, into another edition."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     others = [other for other in editions.list_editions() if other.id != edition.id]
     form = CopyForm(editions=others)
     if not form.validate_on_submit():
         flash(_("Choose the edition to copy into."), "error")
         return _to_edition(edition, "copy")
-    target = _edition_or_404(form.target.data)
-    try:
+    target = db.first_or_404(editions.edition_of_year(form.target.data))
+    with transaction() as outcome:
         result = services.copy_programme(edition, target, with_sessions=form.with_sessions.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    if not outcome.ok:
         return _to_edition(edition, "copy")
-    db.session.commit()
     flash(
         _(
             "Copied %(rooms)d rooms and %(sessions)d sessions into %(year)d.",
@@ -228,7 +213,7 @@ def _room_data(form: RoomForm) -> services.RoomData:
 @form_view
 def new_room(year: int):
     """Add a room."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     form = RoomForm()
     if saved(
         form, lambda: services.create_room(edition, _room_data(form)), _("The room is added.")
@@ -242,7 +227,7 @@ def new_room(year: int):
 @form_view
 def edit_room(year: int, room_id: int):
     """Change a room."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     room = _found(services.get_room(edition, room_id))
     form = RoomForm(obj=room)
     if saved(form, lambda: services.update_room(room, _room_data(form)), _("The room is saved.")):
@@ -254,12 +239,11 @@ def edit_room(year: int, room_id: int):
 @organiser_required
 def delete_room(year: int, room_id: int):
     """Ask, then remove a room (its sessions stay, without a room)."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     room = _found(services.get_room(edition, room_id))
     if request.method == "POST":
-        services.delete_room(room)
-        db.session.commit()
-        flash(_("The room is deleted."), "success")
+        with transaction(success=_("The room is deleted.")):
+            services.delete_room(room)
         return _to_edition(edition, "rooms")
     return _page(
         "programme/admin/confirm_delete.html",
@@ -303,7 +287,7 @@ def _save_speaker(edition: Edition, form: SpeakerForm, speaker=None):
 @form_view
 def new_speaker(year: int):
     """Add a speaker."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     form = _speaker_form()
     if saved(form, lambda: _save_speaker(edition, form), _("The speaker is added.")):
         return _to_edition(edition, "speakers")
@@ -315,7 +299,7 @@ def new_speaker(year: int):
 @form_view
 def edit_speaker(year: int, speaker_id: int):
     """Change a speaker, their photo included."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     speaker = _found(services.get_speaker(edition, speaker_id))
     form = _speaker_form(obj=speaker)
     if saved(form, lambda: _save_speaker(edition, form, speaker), _("The speaker is saved.")):
@@ -327,23 +311,22 @@ def edit_speaker(year: int, speaker_id: int):
 @organiser_required
 def speaker_photo(year: int, speaker_id: int):
     """A speaker's photo for organisers, published or not."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     speaker = _found(services.get_speaker(edition, speaker_id))
     if speaker.photo is None:
         abort(404)
-    return speaker.photo, 200, {"Content-Type": speaker.photo_content_type, **NO_STORE}
+    return speaker.photo, 200, {"Content-Type": speaker.photo_content_type}
 
 
 @bp.route("/<int:year>/speakers/<int:speaker_id>/delete", methods=["GET", "POST"])
 @organiser_required
 def delete_speaker(year: int, speaker_id: int):
     """Ask, then remove a speaker from the edition and its sessions."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     speaker = _found(services.get_speaker(edition, speaker_id))
     if request.method == "POST":
-        services.delete_speaker(speaker)
-        db.session.commit()
-        flash(_("The speaker is deleted."), "success")
+        with transaction(success=_("The speaker is deleted.")):
+            services.delete_speaker(speaker)
         return _to_edition(edition, "speakers")
     return _page(
         "programme/admin/confirm_delete.html",
@@ -419,7 +402,7 @@ def _session_page(edition: Edition, form: SessionForm, session=None):
 @form_view
 def new_session(year: int):
     """Add a session; conflicts are shown afterwards as warnings, never refused."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     form = _session_form(edition)
     if saved(
         form,
@@ -435,7 +418,7 @@ def new_session(year: int):
 @form_view
 def edit_session(year: int, session_id: int):
     """Change a session."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     session = _found(services.get_session(edition, session_id))
     form = _session_form(edition, session)
     if saved(
@@ -451,11 +434,10 @@ def edit_session(year: int, session_id: int):
 @organiser_required
 def duplicate_session(year: int, session_id: int):
     """Copy a session, then open the copy to change what differs."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     session = _found(services.get_session(edition, session_id))
-    copy = services.duplicate_session(session)
-    db.session.commit()
-    flash(_("The session is duplicated: change what differs."), "success")
+    with transaction(success=_("The session is duplicated: change what differs.")):
+        copy = services.duplicate_session(session)
     return redirect(url_for("programme_admin.edit_session", year=year, session_id=copy.id))
 
 
@@ -463,12 +445,11 @@ def duplicate_session(year: int, session_id: int):
 @organiser_required
 def delete_session(year: int, session_id: int):
     """Ask, then remove a session from the programme."""
-    edition = _edition_or_404(year)
+    edition = db.first_or_404(editions.edition_of_year(year))
     session = _found(services.get_session(edition, session_id))
     if request.method == "POST":
-        services.delete_session(session)
-        db.session.commit()
-        flash(_("The session is deleted."), "success")
+        with transaction(success=_("The session is deleted.")):
+            services.delete_session(session)
         return _to_edition(edition, "sessions")
     return _page(
         "programme/admin/confirm_delete.html",

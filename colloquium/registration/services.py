@@ -149,13 +149,16 @@ def register(
     return Submission(registration, created=True)
 
 
+def registration_with_token(token: str) -> sa.Select[tuple[Registration]]:
+    """The query for the registration this manage token opens (for ``db.first_or_404``)."""
+    if not token or len(token) > 200:
+        return sa.select(Registration).where(sa.false())
+    return sa.select(Registration).where(Registration.token_hash == hash_token(token))
+
+
 def find_by_token(token: str) -> Registration | None:
     """The registration this manage token opens, if any."""
-    if not token or len(token) > 200:
-        return None
-    return db.session.scalar(
-        sa.select(Registration).where(Registration.token_hash == hash_token(token))
-    )
+    return db.session.scalar(registration_with_token(token))
 
 
 def confirm_registration(registration: Registration, now: datetime | None = None) -> Registration:
@@ -385,6 +388,13 @@ def purge_unconfirmed(now: datetime | None = None) -> int:
     )
     db.session.expire_all()
     return result.rowcount
+
+
+def attendee_with_reference(reference: str) -> sa.Select[tuple[Registration]]:
+    """The query for the registration with this reference, unless its data was erased."""
+    return sa.select(Registration).where(
+        Registration.reference == reference.strip().upper(), Registration.erased_at.is_(None)
+    )
 
 
 def find_by_reference(reference: str) -> Registration | None:

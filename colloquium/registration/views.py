@@ -7,7 +7,6 @@ import json
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -22,12 +21,13 @@ from werkzeug.exceptions import NotFound
 
 from colloquium.clock import local_today, utcnow
 from colloquium.editions import services as editions
-from colloquium.errors import DomainError
 from colloquium.extensions import db, limiter
+from colloquium.forms import transaction
 from colloquium.registration import services
 from colloquium.registration.documents import calendar_file, qr_svg
 from colloquium.registration.forms import DetailsForm, RegistrationForm
 from colloquium.registration.models import Registration
+from colloquium.security import private
 
 bp = Blueprint("registration", __name__)
 
@@ -44,25 +44,12 @@ DETAIL_FIELDS = (
 
 
 def _registration_rate_limit() -> str:
-    return current_app.config.get("REGISTRATION_RATE_LIMIT", "10 per hour")
-
-
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _put_error(form, error: DomainError) -> None:
-    """Attach a service's refusal to its field, or to the whole form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_registration_rate_limit, methods=["POST"])
+@private
 def register():
     """The registration form of the current edition, or why it is closed."""
     edition = editions.current_edition()
@@ -85,24 +72,12 @@ def _register_form(edition, form: RegistrationForm, validate: bool, expired: boo
         if form.website.data:
             # A bot filled the hidden field: it sees the usual answer, nothing is recorded.
             return redirect(url_for("registration.submitted"))
-        try:
+        with transaction(form) as outcome:
             services.register(edition, _details(form))
-        except DomainError as error:
-            db.session.rollback()
-            _put_error(form, error)
-        else:
-            db.session.commit()
+        if outcome.ok:
             return redirect(url_for("registration.submitted"))
-    response = current_app.make_response(
-        render_template(
-            "registration/register.html",
-            edition=edition,
-            form=form,
-        )
-    )
-    if expired:
-        response.status_code = 400
-    return _no_store(response)
+    page = render_template("registration/register.html", edition=edition, form=form)
+    return page, 400 if expired else 200
 
 
 @bp.get("/register/sent")
@@ -112,13 +87,10 @@ def submitted():
 
 
 @bp.get("/registration/<token>")
+@private
 def manage(token: str):
     """One's registration: state, waiting-list position, details, QR code when confirmed."""
-    registration = _registration_or_404(token)
-    return _no_store(current_app.make_response(_manage_page(registration, token)))
-
-
-def _manage_page(registration: Registration, token: str):
+    registration = db.first_or_404(services.registration_with_token(token))
     qr = None
     if registration.status == "confirmed":
         qr = qr_svg(
@@ -139,14 +111,14 @@ def _manage_page(registration: Registration, token: str):
 @bp.post("/registration/<token>/confirm")
 def confirm(token: str):
     """Confirm one's e-mail address: a seat, or a place on the waiting list."""
-    registration = _registration_or_404(token)
+    registration = db.first_or_404(services.registration_with_token(token))
     return _act(token, lambda: services.confirm_registration(registration), _confirmed_message)
 
 
 @bp.post("/registration/<token>/cancel")
 def cancel(token: str):
     """Cancel one's registration; the seat goes to the waiting list."""
-    registration = _registration_or_404(token)
+    registration = db.first_or_404(services.registration_with_token(token))
     return _act(
         token,
         lambda: services.cancel_registration(registration),
@@ -157,17 +129,18 @@ def cancel(token: str):
 @bp.post("/registration/<token>/delete")
 def delete(token: str):
     """Erase one's personal data for good."""
-    registration = _registration_or_404(token)
-    services.erase_registration(registration)
-    db.session.commit()
-    flash(_("Your personal data has been erased and your registration cancelled."), "success")
+    registration = db.first_or_404(services.registration_with_token(token))
+    erased = _("Your personal data has been erased and your registration cancelled.")
+    with transaction(success=erased):
+        services.erase_registration(registration)
     return redirect(url_for("editions.home"))
 
 
 @bp.route("/registration/<token>/edit", methods=["GET", "POST"])
+@private
 def edit(token: str):
     """Change one's details."""
-    registration = _registration_or_404(token)
+    registration = db.first_or_404(services.registration_with_token(token))
     form = DetailsForm(obj=registration)
     return _edit_form(registration, token, form, validate=form.is_submitted())
 
@@ -177,53 +150,42 @@ def _edit_form(registration, token, form: DetailsForm, validate: bool, expired: 
         form.form_errors.append(_expired_message())
     if validate and form.validate():
         changes = services.DetailChanges(**{name: form[name].data for name in DETAIL_FIELDS})
-        try:
+        with transaction(form, success=_("Your details have been saved.")) as outcome:
             services.update_details(registration, changes)
-        except DomainError as error:
-            db.session.rollback()
-            _put_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your details have been saved."), "success")
+        if outcome.ok:
             return redirect(url_for("registration.manage", token=token))
-    response = current_app.make_response(
-        render_template(
-            "registration/edit.html",
-            registration=registration,
-            form=form,
-            token=token,
-        )
+    page = render_template(
+        "registration/edit.html", registration=registration, form=form, token=token
     )
-    if expired:
-        response.status_code = 400
-    return _no_store(response)
+    return page, 400 if expired else 200
 
 
 @bp.get("/registration/<token>/export")
+@private
 def export(token: str):
     """One's personal data, as a JSON file."""
-    registration = _registration_or_404(token)
+    registration = db.first_or_404(services.registration_with_token(token))
     body = json.dumps(services.export_registration(registration), ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="registration-{registration.reference}.json"'
     )
-    return _no_store(response)
+    return response
 
 
 @bp.get("/registration/<token>/calendar.ics")
+@private
 def calendar(token: str):
     """The colloquium day, for one's calendar."""
-    registration = _registration_or_404(token)
+    registration = db.first_or_404(services.registration_with_token(token))
     response = Response(calendar_file(registration), mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'attachment; filename="colloquium.ics"'
-    return _no_store(response)
+    return response
 
 
 @bp.errorhandler(CSRFError)
 def csrf_failure(error: CSRFError):
     """An expired or missing CSRF token: show the form again with what was typed."""
-    db.session.rollback()
     if request.endpoint == "registration.register":
         edition = editions.current_edition()
         if edition is not None and edition.registration_state(utcnow()) == "open":
@@ -243,13 +205,9 @@ def csrf_failure(error: CSRFError):
 
 
 def _act(token: str, action, message):
-    try:
+    with transaction(refusal_category="warning") as outcome:
         result = action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "warning")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash(message(result), "success")
     return redirect(url_for("registration.manage", token=token))
 
@@ -265,13 +223,6 @@ def _confirmed_message(registration: Registration) -> str:
         "Thank you: your address is confirmed. Every seat is taken, so you are on the "
         "waiting list; we will write to you as soon as a seat is yours."
     )
-
-
-def _registration_or_404(token: str) -> Registration:
-    registration = services.find_by_token(token)
-    if registration is None:
-        abort(404)
-    return registration
 
 
 def _details(form: RegistrationForm) -> services.RegistrationDetails:
