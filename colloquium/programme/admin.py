@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,14 +15,14 @@ from colloquium.extensions import db
 from colloquium.forms import saved
 from colloquium.programme import services
 from colloquium.programme.forms import CopyForm, RoomForm, SessionForm, SpeakerForm
-from colloquium.programme.models import ProgrammeSession, Room
-from colloquium.programme.views import labels_context
+from colloquium.programme.labels import labels_context
+from colloquium.programme.models import ProgrammeSession
+from colloquium.programme.timetable import timetable
 from colloquium.security import form_view, organiser_required
 
 bp = Blueprint("programme_admin", __name__, url_prefix="/admin/programme")
 # Speakers' private e-mail addresses are on these pages.
 NO_STORE = {"Cache-Control": "no-store"}
-SLOT = timedelta(minutes=15)
 
 
 bp.context_processor(labels_context)
@@ -48,81 +47,6 @@ def _found(thing):
 
 def _to_edition(edition: Edition, anchor: str | None = None):
     return redirect(url_for("programme_admin.edition", year=edition.year, _anchor=anchor))
-
-
-# ---------------------------------------------------------------------------------------------
-# The day view: rooms as columns, quarter-hour rows
-
-
-@dataclass
-class TimetableCell:
-    """Sessions sharing rows in one room's column; more than one that overlap is a conflict."""
-
-    rowspan: int
-    sessions: list[ProgrammeSession]
-    overlap: bool
-
-
-GAP = "gap"  # an empty quarter hour in a room: nothing is planned there
-COVERED = None  # a row already taken by a cell above (its rowspan)
-
-
-@dataclass
-class Timetable:
-    columns: list[Room | None]
-    rows: list[tuple[str, list]]
-
-
-def timetable(edition: Edition, sessions: list[ProgrammeSession], rooms: list[Room]):
-    """The day as rows of quarter hours and one column per room (plus "no room" if needed)."""
-    if not sessions:
-        return None
-    tz = edition.tz
-    columns: list[Room | None] = list(rooms)
-    if any(session.room is None for session in sessions):
-        columns.append(None)
-    earliest = min(session.starts_at for session in sessions).astimezone(tz)
-    # Arithmetic in UTC: subtracting two local times across a clock change would be off by
-    # an hour; labels are local.
-    start = earliest.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
-    end = max(session.ends_at for session in sessions)
-    slot_count = -(-(end - start) // SLOT)
-
-    def first_slot(moment: datetime) -> int:
-        return (moment - start) // SLOT
-
-    def after_last_slot(moment: datetime) -> int:
-        return -(-(moment - start) // SLOT)
-
-    grid = [[GAP] * len(columns) for _ in range(slot_count)]
-    for index, column in enumerate(columns):
-        in_column = [
-            s
-            for s in sessions
-            if (s.room.id if s.room else None) == (column.id if column else None)
-        ]
-        clusters: list[tuple[int, int, list[ProgrammeSession]]] = []
-        for session in in_column:  # already in time order
-            top = first_slot(session.starts_at)
-            bottom = max(after_last_slot(session.ends_at), top + 1)
-            if clusters and top < clusters[-1][1]:
-                cluster_top, cluster_bottom, members = clusters[-1]
-                clusters[-1] = (cluster_top, max(cluster_bottom, bottom), [*members, session])
-            else:
-                clusters.append((top, bottom, [session]))
-        for top, bottom, members in clusters:
-            overlap = any(
-                first.overlaps(second)
-                for n, first in enumerate(members)
-                for second in members[n + 1 :]
-            )
-            grid[top][index] = TimetableCell(bottom - top, members, overlap)
-            for row in range(top + 1, bottom):
-                grid[row][index] = COVERED
-    rows = [
-        ((start + n * SLOT).astimezone(tz).strftime("%H:%M"), cells) for n, cells in enumerate(grid)
-    ]
-    return Timetable(columns, rows)
 
 
 # ---------------------------------------------------------------------------------------------
