@@ -183,7 +183,7 @@ def test_the_day_view_shows_rooms_as_columns_gaps_and_overlaps(app, client):
 
 
 def test_the_day_view_counts_quarter_hours_across_a_clock_change(app):
-    from colloquium.programme.admin import timetable
+    from colloquium.programme.timetable import timetable
 
     edition = make_edition(2030, date=date(2030, 10, 27))
     room = make_room(edition)

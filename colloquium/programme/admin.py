@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,19 +14,15 @@ from colloquium.extensions import db
 from colloquium.forms import saved, transaction
 from colloquium.programme import services
 from colloquium.programme.forms import CopyForm, RoomForm, SessionForm, SpeakerForm
-from colloquium.programme.models import ProgrammeSession, Room
-from colloquium.programme.views import labels_context
+from colloquium.programme.labels import labels_context
+from colloquium.programme.models import ProgrammeSession
+from colloquium.programme.timetable import timetable
 from colloquium.security import form_view, organiser_required
 
 bp = Blueprint("programme_admin", __name__, url_prefix="/admin/programme")
-SLOT = timedelta(minutes=15)
 
 
 bp.context_processor(labels_context)
-
-
-def _page(template: str, **values):
-    return render_template(template, **values)
 
 
 def _found(thing):
@@ -41,81 +36,6 @@ def _to_edition(edition: Edition, anchor: str | None = None):
 
 
 # ---------------------------------------------------------------------------------------------
-# The day view: rooms as columns, quarter-hour rows
-
-
-@dataclass
-class TimetableCell:
-    """Sessions sharing rows in one room's column; more than one that overlap is a conflict."""
-
-    rowspan: int
-    sessions: list[ProgrammeSession]
-    overlap: bool
-
-
-GAP = "gap"  # an empty quarter hour in a room: nothing is planned there
-COVERED = None  # a row already taken by a cell above (its rowspan)
-
-
-@dataclass
-class Timetable:
-    columns: list[Room | None]
-    rows: list[tuple[str, list]]
-
-
-def timetable(edition: Edition, sessions: list[ProgrammeSession], rooms: list[Room]):
-    """The day as rows of quarter hours and one column per room (plus "no room" if needed)."""
-    if not sessions:
-        return None
-    tz = edition.tz
-    columns: list[Room | None] = list(rooms)
-    if any(session.room is None for session in sessions):
-        columns.append(None)
-    earliest = min(session.starts_at for session in sessions).astimezone(tz)
-    # Arithmetic in UTC: subtracting two local times across a clock change would be off by
-    # an hour; labels are local.
-    start = earliest.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
-    end = max(session.ends_at for session in sessions)
-    slot_count = -(-(end - start) // SLOT)
-
-    def first_slot(moment: datetime) -> int:
-        return (moment - start) // SLOT
-
-    def after_last_slot(moment: datetime) -> int:
-        return -(-(moment - start) // SLOT)
-
-    grid = [[GAP] * len(columns) for _ in range(slot_count)]
-    for index, column in enumerate(columns):
-        in_column = [
-            s
-            for s in sessions
-            if (s.room.id if s.room else None) == (column.id if column else None)
-        ]
-        clusters: list[tuple[int, int, list[ProgrammeSession]]] = []
-        for session in in_column:  # already in time order
-            top = first_slot(session.starts_at)
-            bottom = max(after_last_slot(session.ends_at), top + 1)
-            if clusters and top < clusters[-1][1]:
-                cluster_top, cluster_bottom, members = clusters[-1]
-                clusters[-1] = (cluster_top, max(cluster_bottom, bottom), [*members, session])
-            else:
-                clusters.append((top, bottom, [session]))
-        for top, bottom, members in clusters:
-            overlap = any(
-                first.overlaps(second)
-                for n, first in enumerate(members)
-                for second in members[n + 1 :]
-            )
-            grid[top][index] = TimetableCell(bottom - top, members, overlap)
-            for row in range(top + 1, bottom):
-                grid[row][index] = COVERED
-    rows = [
-        ((start + n * SLOT).astimezone(tz).strftime("%H:%M"), cells) for n, cells in enumerate(grid)
-    ]
-    return Timetable(columns, rows)
-
-
-# ---------------------------------------------------------------------------------------------
 # Editions and publishing
 
 
@@ -123,7 +43,7 @@ def timetable(edition: Edition, sessions: list[ProgrammeSession], rooms: list[Ro
 @organiser_required
 def index():
     """Pick the edition whose programme to work on."""
-    return _page(
+    return render_template(
         "programme/admin/index.html",
         editions=editions.list_editions(),
         current=editions.current_edition(),
@@ -138,7 +58,7 @@ def edition(year: int):
     sessions = services.list_sessions(edition)
     rooms = services.list_rooms(edition)
     others = [other for other in editions.list_editions() if other.id != edition.id]
-    return _page(
+    return render_template(
         "programme/admin/edition.html",
         edition=edition,
         sessions=sessions,
@@ -219,7 +139,7 @@ def new_room(year: int):
         form, lambda: services.create_room(edition, _room_data(form)), _("The room is added.")
     ):
         return _to_edition(edition, "rooms")
-    return _page("programme/admin/room.html", edition=edition, form=form, room=None)
+    return render_template("programme/admin/room.html", edition=edition, form=form, room=None)
 
 
 @bp.route("/<int:year>/rooms/<int:room_id>", methods=["GET", "POST"])
@@ -232,7 +152,7 @@ def edit_room(year: int, room_id: int):
     form = RoomForm(obj=room)
     if saved(form, lambda: services.update_room(room, _room_data(form)), _("The room is saved.")):
         return _to_edition(edition, "rooms")
-    return _page("programme/admin/room.html", edition=edition, form=form, room=room)
+    return render_template("programme/admin/room.html", edition=edition, form=form, room=room)
 
 
 @bp.route("/<int:year>/rooms/<int:room_id>/delete", methods=["GET", "POST"])
@@ -245,7 +165,7 @@ def delete_room(year: int, room_id: int):
         with transaction(success=_("The room is deleted.")):
             services.delete_room(room)
         return _to_edition(edition, "rooms")
-    return _page(
+    return render_template(
         "programme/admin/confirm_delete.html",
         edition=edition,
         question=_("Delete the room “%(name)s”?", name=room.name),
@@ -291,7 +211,7 @@ def new_speaker(year: int):
     form = _speaker_form()
     if saved(form, lambda: _save_speaker(edition, form), _("The speaker is added.")):
         return _to_edition(edition, "speakers")
-    return _page("programme/admin/speaker.html", edition=edition, form=form, speaker=None)
+    return render_template("programme/admin/speaker.html", edition=edition, form=form, speaker=None)
 
 
 @bp.route("/<int:year>/speakers/<int:speaker_id>", methods=["GET", "POST"])
@@ -304,7 +224,9 @@ def edit_speaker(year: int, speaker_id: int):
     form = _speaker_form(obj=speaker)
     if saved(form, lambda: _save_speaker(edition, form, speaker), _("The speaker is saved.")):
         return _to_edition(edition, "speakers")
-    return _page("programme/admin/speaker.html", edition=edition, form=form, speaker=speaker)
+    return render_template(
+        "programme/admin/speaker.html", edition=edition, form=form, speaker=speaker
+    )
 
 
 @bp.get("/<int:year>/speakers/<int:speaker_id>/photo")
@@ -328,7 +250,7 @@ def delete_speaker(year: int, speaker_id: int):
         with transaction(success=_("The speaker is deleted.")):
             services.delete_speaker(speaker)
         return _to_edition(edition, "speakers")
-    return _page(
+    return render_template(
         "programme/admin/confirm_delete.html",
         edition=edition,
         question=_("Delete the speaker “%(name)s”?", name=speaker.name),
@@ -391,8 +313,8 @@ def _session_data(edition: Edition, form: SessionForm) -> services.SessionData:
     )
 
 
-def _session_page(edition: Edition, form: SessionForm, session=None):
-    return _page(
+def _sessionrender_template(edition: Edition, form: SessionForm, session=None):
+    return render_template(
         "programme/admin/session.html", edition=edition, form=form, programme_session=session
     )
 
@@ -410,7 +332,7 @@ def new_session(year: int):
         _("The session is added."),
     ):
         return _to_edition(edition, "sessions")
-    return _session_page(edition, form)
+    return _sessionrender_template(edition, form)
 
 
 @bp.route("/<int:year>/sessions/<int:session_id>", methods=["GET", "POST"])
@@ -427,7 +349,7 @@ def edit_session(year: int, session_id: int):
         _("The session is saved."),
     ):
         return _to_edition(edition, "sessions")
-    return _session_page(edition, form, session)
+    return _sessionrender_template(edition, form, session)
 
 
 @bp.post("/<int:year>/sessions/<int:session_id>/duplicate")
@@ -451,7 +373,7 @@ def delete_session(year: int, session_id: int):
         with transaction(success=_("The session is deleted.")):
             services.delete_session(session)
         return _to_edition(edition, "sessions")
-    return _page(
+    return render_template(
         "programme/admin/confirm_delete.html",
         edition=edition,
         question=_("Delete the session “%(title)s”?", title=session.title),

@@ -32,11 +32,9 @@ def _choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(str(value), label) for value, label in pairs]
 
 
-def _none_or(label, things, name="name") -> list[SelectChoice]:
-    """An empty choice first, then one per thing (by id)."""
-    return [SelectChoice("", label)] + [
-        SelectChoice(str(thing.id), getattr(thing, name)) for thing in things
-    ]
+def _none_or(label, things) -> list[SelectChoice]:
+    """An empty choice first, then one per thing (by id, shown by name)."""
+    return [SelectChoice("", label)] + [SelectChoice(str(thing.id), thing.name) for thing in things]
 
 
 class RoomForm(FlaskForm):
@@ -92,9 +90,9 @@ class SessionForm(FlaskForm):
         self._speaker_choices = _none_or(_l("Nobody"), speakers)
         self._set_speaker_choices()
 
-    def add_blank_rows(self, count: int = EXTRA_SPEAKER_ROWS) -> None:
+    def add_blank_rows(self) -> None:
         """Room for more speakers below those already listed."""
-        for _ in range(count):
+        for _ in range(EXTRA_SPEAKER_ROWS):
             self.speakers.append_entry()
         self._set_speaker_choices()
 

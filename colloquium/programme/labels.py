@@ -24,3 +24,12 @@ ROLE_LABELS = {
     "moderator": _l("Moderator"),
     "chair": _l("Chair"),
 }
+
+
+def labels_context() -> dict:
+    """The words for kinds, languages and roles, for the programme's templates."""
+    return {
+        "kind_labels": KIND_LABELS,
+        "language_labels": LANGUAGE_LABELS,
+        "role_labels": ROLE_LABELS,
+    }

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -18,6 +17,15 @@ from colloquium.editions.models import Edition
 from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.images import prepare_logo
+from colloquium.programme.conflicts import (
+    Conflict,
+    colloquium_day,
+    outside_the_day,
+    over_capacity,
+    rooms_used_twice_at_once,
+    speakers_in_two_places_at_once,
+    without_a_room,
+)
 from colloquium.programme.models import (
     LANGUAGES,
     SESSION_KINDS,
@@ -422,15 +430,6 @@ def _apply_session(session: ProgrammeSession, edition: Edition, data: SessionDat
 # Conflict warnings
 
 
-@dataclass(frozen=True)
-class Conflict:
-    """A warning for organisers; it never blocks saving."""
-
-    kind: str  # room_double_booked | speaker_double_booked | outside_day | no_room | over_capacity
-    message: str
-    session_ids: tuple[int, ...]
-
-
 def programme_conflicts(
     edition: Edition, sessions: list[ProgrammeSession] | None = None
 ) -> list[Conflict]:
@@ -440,112 +439,17 @@ def programme_conflicts(
     """
     sessions = list_sessions(edition) if sessions is None else sessions
     tz = edition.tz
-    conflicts: list[Conflict] = []
-
-    def hour(moment: datetime) -> str:
-        return moment.astimezone(tz).strftime("%H:%M")
-
-    by_room: dict[int, list[ProgrammeSession]] = defaultdict(list)
-    by_speaker: dict[int, list[ProgrammeSession]] = defaultdict(list)
-    speaker_names: dict[int, str] = {}
+    conflicts = [
+        *rooms_used_twice_at_once(sessions, tz),
+        *speakers_in_two_places_at_once(sessions, tz),
+    ]
+    day = colloquium_day(edition)
+    # Session by session, so that one session's warnings are listed together.
     for session in sessions:
-        if session.room is not None:
-            by_room[session.room.id].append(session)
-        for link in session.speaker_links:
-            by_speaker[link.speaker_id].append(session)
-            speaker_names[link.speaker_id] = link.speaker.name
-
-    for room_sessions in by_room.values():
-        for first, second in _overlapping_pairs(room_sessions):
-            conflicts.append(
-                Conflict(
-                    "room_double_booked",
-                    _l(
-                        "%(room)s is used by “%(first)s” and “%(second)s” at the same time "
-                        "(%(start)s–%(end)s).",  # noqa: RUF001 (an en dash between times)
-                        room=first.room.name,
-                        first=first.title,
-                        second=second.title,
-                        start=hour(max(first.starts_at, second.starts_at)),
-                        end=hour(min(first.ends_at, second.ends_at)),
-                    ),
-                    (first.id, second.id),
-                )
-            )
-    for speaker_id, speaker_sessions in by_speaker.items():
-        for first, second in _overlapping_pairs(speaker_sessions):
-            conflicts.append(
-                Conflict(
-                    "speaker_double_booked",
-                    _l(
-                        "%(speaker)s is expected in “%(first)s” and “%(second)s” at the same "
-                        "time (%(start)s–%(end)s).",  # noqa: RUF001 (an en dash between times)
-                        speaker=speaker_names[speaker_id],
-                        first=first.title,
-                        second=second.title,
-                        start=hour(max(first.starts_at, second.starts_at)),
-                        end=hour(min(first.ends_at, second.ends_at)),
-                    ),
-                    (first.id, second.id),
-                )
-            )
-
-    day_starts, day_ends = colloquium_day(edition)
-    for session in sessions:
-        if session.starts_at < day_starts or session.ends_at > day_ends:
-            conflicts.append(
-                Conflict(
-                    "outside_day",
-                    _l(
-                        "“%(title)s” is not within the day of the colloquium.",
-                        title=session.title,
-                    ),
-                    (session.id,),
-                )
-            )
-        if session.room is None:
-            conflicts.append(
-                Conflict(
-                    "no_room",
-                    _l("“%(title)s” has no room.", title=session.title),
-                    (session.id,),
-                )
-            )
-        elif (
-            session.expected_audience is not None
-            and session.room.seats is not None
-            and session.expected_audience > session.room.seats
-        ):
-            conflicts.append(
-                Conflict(
-                    "over_capacity",
-                    _l(
-                        "“%(title)s” expects %(audience)d people but %(room)s seats %(seats)d.",
-                        title=session.title,
-                        audience=session.expected_audience,
-                        room=session.room.name,
-                        seats=session.room.seats,
-                    ),
-                    (session.id,),
-                )
-            )
+        conflicts += outside_the_day(session, day)
+        conflicts += without_a_room(session)
+        conflicts += over_capacity(session)
     return conflicts
-
-
-def colloquium_day(edition: Edition) -> tuple[datetime, datetime]:
-    """Midnight to midnight of the colloquium's date, in the edition's time zone."""
-    starts = datetime.combine(edition.date, time(0, 0), edition.tz)
-    ends = datetime.combine(edition.date + timedelta(days=1), time(0, 0), edition.tz)
-    return starts, ends
-
-
-def _overlapping_pairs(sessions: list[ProgrammeSession]):
-    ordered = sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.id or 0))
-    for index, first in enumerate(ordered):
-        for second in ordered[index + 1 :]:
-            if second.starts_at >= first.ends_at:
-                break
-            yield first, second
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,10 +9,12 @@ from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.markdown import render_markdown
 from colloquium.programme import services
-from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABELS
-from colloquium.programme.models import LANGUAGES, SESSION_KINDS, ProgrammeSession
+from colloquium.programme.labels import labels_context
+from colloquium.programme.models import LANGUAGES, SESSION_KINDS
+from colloquium.programme.timetable import time_blocks
 
 bp = Blueprint("programme", __name__)
+bp.context_processor(labels_context)
 
 
 @bp.app_template_filter("in_edition_zone")
@@ -25,29 +27,6 @@ def in_edition_zone(value: datetime, edition: Edition, pattern: str = "HH:mm") -
 def markdown_filter(text: str | None):
     """Organisers' Markdown as sanitised HTML (the same rules as association profiles)."""
     return render_markdown(text)
-
-
-@bp.context_processor
-def labels_context() -> dict:
-    """The words for kinds, languages and roles, for the programme's templates."""
-    return {
-        "kind_labels": KIND_LABELS,
-        "language_labels": LANGUAGE_LABELS,
-        "role_labels": ROLE_LABELS,
-    }
-
-
-def time_blocks(sessions: list[ProgrammeSession]) -> list[list[ProgrammeSession]]:
-    """Sessions (in time order) grouped into runs that overlap: what happens in parallel."""
-    blocks: list[list[ProgrammeSession]] = []
-    block_end = None
-    for session in sessions:
-        if not blocks or session.starts_at >= block_end:
-            blocks.append([])
-            block_end = session.ends_at
-        blocks[-1].append(session)
-        block_end = max(block_end, session.ends_at)
-    return blocks
 
 
 def _render_programme(edition: Edition):

@@ -1,0 +1,103 @@
+"""How the day's sessions are laid out in time: for the public page and the back office."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from colloquium.editions.models import Edition
+from colloquium.programme.models import ProgrammeSession, Room
+
+SLOT = timedelta(minutes=15)
+
+
+def time_blocks(sessions: list[ProgrammeSession]) -> list[list[ProgrammeSession]]:
+    """Sessions (in time order) grouped into runs that overlap: what happens in parallel."""
+    blocks: list[list[ProgrammeSession]] = []
+    block_end = None
+    for session in sessions:
+        if not blocks or session.starts_at >= block_end:
+            blocks.append([])
+            block_end = session.ends_at
+        blocks[-1].append(session)
+        block_end = max(block_end, session.ends_at)
+    return blocks
+
+
+# ---------------------------------------------------------------------------------------------
+# The day view: rooms as columns, quarter-hour rows
+
+
+@dataclass
+class TimetableCell:
+    """Sessions sharing rows in one room's column; more than one that overlap is a conflict."""
+
+    rowspan: int
+    sessions: list[ProgrammeSession]
+    overlap: bool
+
+
+GAP = "gap"  # an empty quarter hour in a room: nothing is planned there
+COVERED = None  # a row already taken by a cell above (its rowspan)
+
+
+@dataclass
+class Timetable:
+    """The day view: its columns (rooms, ``None`` for "no room") and its labelled rows."""
+
+    columns: list[Room | None]
+    rows: list[tuple[str, list]]
+
+
+def timetable(
+    edition: Edition, sessions: list[ProgrammeSession], rooms: list[Room]
+) -> Timetable | None:
+    """The day as rows of quarter hours and one column per room (plus "no room" if needed)."""
+    if not sessions:
+        return None
+    tz = edition.tz
+    columns: list[Room | None] = list(rooms)
+    if any(session.room is None for session in sessions):
+        columns.append(None)
+    earliest = min(session.starts_at for session in sessions).astimezone(tz)
+    # Arithmetic in UTC: subtracting two local times across a clock change would be off by
+    # an hour; labels are local.
+    start = earliest.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    end = max(session.ends_at for session in sessions)
+    slot_count = -(-(end - start) // SLOT)
+
+    def first_slot(moment: datetime) -> int:
+        return (moment - start) // SLOT
+
+    def after_last_slot(moment: datetime) -> int:
+        return -(-(moment - start) // SLOT)
+
+    grid = [[GAP] * len(columns) for _ in range(slot_count)]
+    for index, column in enumerate(columns):
+        in_column = [
+            s
+            for s in sessions
+            if (s.room.id if s.room else None) == (column.id if column else None)
+        ]
+        clusters: list[tuple[int, int, list[ProgrammeSession]]] = []
+        for session in in_column:  # already in time order
+            top = first_slot(session.starts_at)
+            bottom = max(after_last_slot(session.ends_at), top + 1)
+            if clusters and top < clusters[-1][1]:
+                cluster_top, cluster_bottom, members = clusters[-1]
+                clusters[-1] = (cluster_top, max(cluster_bottom, bottom), [*members, session])
+            else:
+                clusters.append((top, bottom, [session]))
+        for top, bottom, members in clusters:
+            overlap = any(
+                first.overlaps(second)
+                for n, first in enumerate(members)
+                for second in members[n + 1 :]
+            )
+            grid[top][index] = TimetableCell(bottom - top, members, overlap)
+            for row in range(top + 1, bottom):
+                grid[row][index] = COVERED
+    rows = [
+        ((start + n * SLOT).astimezone(tz).strftime("%H:%M"), cells) for n, cells in enumerate(grid)
+    ]
+    return Timetable(columns, rows)
