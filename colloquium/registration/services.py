@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from colloquium.clock import local_today, utcnow
 from colloquium.editions.models import Edition
+from colloquium.editions.services import on_capacity_change
 from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.privacy.services import retention_step
@@ -224,8 +225,12 @@ def cancel_registration(
     return promote_waitlist(registration.edition, now)
 
 
+@on_capacity_change
 def promote_waitlist(edition: Edition, now: datetime | None = None) -> list[Registration]:
-    """Give the free seats to the waiting list, first come first served, and tell them."""
+    """Give the free seats to the waiting list, first come first served, and tell them.
+
+    Runs after a seat is freed here, and after each change of the edition's capacity.
+    """
     now = now or utcnow()
     if edition.is_past(local_today()):
         return []
