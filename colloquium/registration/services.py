@@ -297,24 +297,30 @@ def erase_registration(registration: Registration, now: datetime | None = None) 
     registration.status = CANCELLED
     registration.cancelled_at = registration.cancelled_at or now
     registration.erased_at = now
-    registration.token_hash = None
-    registration.first_name = ""
-    registration.last_name = ""
-    registration.email = ""
-    registration.organisation = ""
-    registration.accessibility_needs = ""
-    registration.dietary_requirements = ""
-    registration.consent_contact = False
+    for name, blank in Registration.PERSONAL_FIELDS.items():
+        setattr(registration, name, blank)
     db.session.flush()
     if previous == CONFIRMED and not registration.override:
         promote_waitlist(registration.edition, now)
+
+
+# What the attendee's own export shows of their details: their personal data and how they
+# consented, in the order of the columns (the form's order).
+SELF_EXPORT_DETAILS = Registration.exported_fields(
+    "attendee_type", "language", "consent_privacy", "privacy_policy_version", "consented_at"
+)
 
 
 def export_registration(registration: Registration) -> dict:
     """Everything we hold about this attendee, as plain JSON-ready values."""
 
     def moment(value: datetime | None) -> str | None:
+        """A date-time as ISO 8601 text; ``None`` stays ``None``."""
         return value.isoformat() if value else None
+
+    def plain(value):
+        """A JSON-ready value: date-times as ISO 8601 text, the rest as it is."""
+        return moment(value) if isinstance(value, datetime) else value
 
     edition = registration.edition
     return {
@@ -326,18 +332,7 @@ def export_registration(registration: Registration) -> dict:
         },
         "status": registration.status,
         "waitlist_position": waitlist_position(registration),
-        "first_name": registration.first_name,
-        "last_name": registration.last_name,
-        "email": registration.email,
-        "organisation": registration.organisation,
-        "attendee_type": registration.attendee_type,
-        "language": registration.language,
-        "accessibility_needs": registration.accessibility_needs,
-        "dietary_requirements": registration.dietary_requirements,
-        "consent_privacy": registration.consent_privacy,
-        "privacy_policy_version": registration.privacy_policy_version,
-        "consented_at": moment(registration.consented_at),
-        "consent_contact": registration.consent_contact,
+        **{name: plain(getattr(registration, name)) for name in SELF_EXPORT_DETAILS},
         "created_at": moment(registration.created_at),
         "updated_at": moment(registration.updated_at),
         "confirmed_at": moment(registration.confirmed_at),
@@ -362,16 +357,12 @@ def anonymise_past_editions(today: date | None = None, now: datetime | None = No
         sa.update(Registration)
         .where(Registration.erased_at.is_(None), Registration.edition_id.in_(past_editions))
         .values(
-            erased_at=now or utcnow(),
-            token_hash=None,
-            first_name="",
-            last_name="",
-            # Still unique among the edition's active registrations, and no longer anyone's.
-            email=sa.literal("erased-", sa.String) + sa.cast(Registration.id, sa.String),
-            organisation="",
-            accessibility_needs="",
-            dietary_requirements="",
-            consent_contact=False,
+            {
+                **Registration.PERSONAL_FIELDS,
+                "erased_at": now or utcnow(),
+                # Still unique among the edition's active registrations, and no longer anyone's.
+                "email": sa.literal("erased-", sa.String) + sa.cast(Registration.id, sa.String),
+            }
         )
         .execution_options(synchronize_session=False)
     )
@@ -555,18 +546,11 @@ def _lock_edition(edition: Edition) -> None:
 
 # --- The organisers' list and export -------------------------------------------------------
 
+# The organisers' CSV: the personal data, what the counts are made of, and the arrival.
 EXPORT_COLUMNS = (
     "reference",
     "status",
-    "first_name",
-    "last_name",
-    "email",
-    "organisation",
-    "attendee_type",
-    "language",
-    "accessibility_needs",
-    "dietary_requirements",
-    "consent_contact",
+    *Registration.exported_fields("attendee_type", "language"),
     "confirmed_at",
     "checked_in_at",
 )
