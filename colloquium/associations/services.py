@@ -188,7 +188,7 @@ def create_association(slug: str, values: ProfileValues, author=None) -> Associa
     if not (values.name or "").strip():
         raise DomainError("name", _l("The name cannot be empty."))
     association = Association(slug=slug, name="", is_member=True)
-    proposed = _proposed(association, values, creating=True)
+    proposed = _proposed(values)
     for name, value in proposed.items():
         _set(association, name, value)
     db.session.add(association)
@@ -206,7 +206,7 @@ def update_profile(
 
     Returns None when nothing actually changed (no revision, no e-mail).
     """
-    proposed = _proposed(association, values, creating=False)
+    proposed = _proposed(values)
     changes = {}
     for name, value in proposed.items():
         old = _get(association, name)
@@ -308,7 +308,7 @@ def _set(association: Association, name: str, value) -> None:
         setattr(association, name, value)
 
 
-def _proposed(association: Association, values: ProfileValues, creating: bool) -> dict:
+def _proposed(values: ProfileValues) -> dict:
     """The checked new value of each field the values mention."""
     proposed: dict[str, Any] = {}
     for name in ("name", "acronym", "summary", "description", "city", "country"):

@@ -126,16 +126,3 @@ class Registration(db.Model):
         """The personal fields but the secret ones, and ``others``, in the columns' order."""
         wanted = (set(cls.PERSONAL_FIELDS) - set(cls.SECRET_FIELDS)) | set(others)
         return tuple(column.key for column in cls.__table__.columns if column.key in wanted)
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
-    @property
-    def holds_seat(self) -> bool:
-        """Whether this registration is counted in ``Edition.seats_taken``."""
-        return self.status == CONFIRMED and not self.override
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
