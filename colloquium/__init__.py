@@ -16,6 +16,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     load_config(app, test_config)
 
     from colloquium import cli, errors, i18n, navigation, security
+    from colloquium.accounts import login as accounts_login
     from colloquium.db import init_database
     from colloquium.extensions import csrf, db, limiter, mail, migrate
 
@@ -25,6 +26,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     mail.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
+    # Before security: its headers are then set before Flask-Login's cookie hook runs.
+    accounts_login.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)

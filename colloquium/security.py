@@ -7,7 +7,7 @@ from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from colloquium.extensions import login_manager
+from colloquium.errors import render_error
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -28,8 +28,7 @@ BACK_OFFICE_PREFIX = "/admin/"
 
 
 def init_app(app: Flask) -> None:
-    """Send the same protective headers on every response; set up logins and CSRF failures."""
-    _init_login(app)
+    """Send the same protective headers on every response; handle CSRF failures."""
     app.register_error_handler(CSRFError, _csrf_failure)
 
     @app.after_request
@@ -47,17 +46,6 @@ def init_app(app: Flask) -> None:
         return response
 
 
-def _init_login(app: Flask) -> None:
-    from colloquium.accounts.services import load_session_user
-
-    login_manager.init_app(app)
-    login_manager.login_view = "accounts.login"
-    login_manager.session_protection = "basic"
-    # The id kept in the session is "<user id>:<session version>"; raising the version in the
-    # database (logout, password change, deactivation) makes every copy of the cookie useless.
-    login_manager.user_loader(load_session_user)
-
-
 def _csrf_failure(error: CSRFError):
     """Show the form again, with what was typed and a message, instead of a bare 400.
 
@@ -65,8 +53,6 @@ def _csrf_failure(error: CSRFError):
     itself, fails on it, and is re-rendered with the user's input and a message; nothing is
     saved. Any other view (a bare POST button) keeps the plain error page.
     """
-    from colloquium.errors import render_error
-
     if not _view_is("validates_csrf_in_form") or getattr(g, "csrf_retry", False):
         return render_error(error)
     g.csrf_retry = True

@@ -534,3 +534,38 @@ def test_only_a_confirmed_registration_is_checked_in(app, capacity):
     with pytest.raises(DomainError, match="Only a confirmed registration"):
         services.check_in(registration)
     assert registration.checked_in_at is None
+
+
+def test_the_exports_keep_their_keys_and_columns_in_order(app):
+    """The attendee's JSON and the organisers' CSV are read by people and programs alike."""
+    edition = make_edition(2030)
+    registration, _ = make_registration(edition, confirm=True)
+    assert list(services.export_registration(registration)) == [
+        "reference",
+        "edition",
+        "status",
+        "waitlist_position",
+        "first_name",
+        "last_name",
+        "email",
+        "organisation",
+        "attendee_type",
+        "language",
+        "accessibility_needs",
+        "dietary_requirements",
+        "consent_privacy",
+        "privacy_policy_version",
+        "consented_at",
+        "consent_contact",
+        "created_at",
+        "updated_at",
+        "confirmed_at",
+        "waitlisted_at",
+        "cancelled_at",
+        "checked_in_at",
+    ]
+    text, _ = services.export_registrations_csv(edition)
+    assert text.splitlines()[0] == (
+        "\ufeffreference,status,first_name,last_name,email,organisation,attendee_type,language,"
+        "accessibility_needs,dietary_requirements,consent_contact,confirmed_at,checked_in_at"
+    )

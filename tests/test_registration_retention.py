@@ -59,3 +59,46 @@ def test_the_purge_command_runs_it_with_the_configured_retention(make_app):
         assert "past-editions" in result.output
         assert "ada@example.org" not in result.output
         assert _rows(edition)[0].first_name == ""
+
+
+def test_every_text_column_is_declared_personal_or_kept():
+    """A new text column must be sorted first, so that erasure cannot forget it."""
+    text_columns = {
+        column.key
+        for column in Registration.__table__.columns
+        if isinstance(column.type, sa.String)  # Text is a String too
+    }
+    personal, kept = set(Registration.PERSONAL_FIELDS), set(Registration.KEPT_FIELDS)
+    assert text_columns - personal - kept == set(), "declare it in PERSONAL_FIELDS or KEPT_FIELDS"
+    assert not personal & kept
+    columns = {column.key for column in Registration.__table__.columns}
+    assert personal | kept <= columns
+    assert set(Registration.SECRET_FIELDS) <= personal
+
+
+def test_erasure_and_the_purge_blank_every_personal_field(app):
+    """Both ways of forgetting someone leave the same blanks (the purge keeps e-mails unique)."""
+    edition = make_edition(2030, capacity=5)
+    erased, _ = make_registration(
+        edition,
+        "ada@example.org",
+        confirm=True,
+        organisation="Refuge",
+        accessibility_needs="Wheelchair",
+        dietary_requirements="Vegan",
+        consent_contact=True,
+    )
+    purged, _ = make_registration(
+        edition, "bob@example.org", confirm=True, organisation="Refuge", consent_contact=True
+    )
+    registrations.erase_registration(erased)
+    edition.year, edition.date = 2020, date(2020, 10, 17)  # it has taken place since
+    db.session.commit()
+    assert registrations.anonymise_past_editions(today=date(2030, 1, 16)) == 1
+    db.session.commit()
+    erased, purged = _rows(edition)
+    for name, blank in Registration.PERSONAL_FIELDS.items():
+        assert getattr(erased, name) == blank, name
+        if name != "email":
+            assert getattr(purged, name) == blank, name
+    assert purged.email == f"erased-{purged.id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,20 @@ from colloquium.extensions import db
 DEFAULT_TIMEZONE = "Europe/Paris"
 EUROPEAN_ANTI_TRAFFICKING_DAY = (10, 17)
 MIN_YEAR, MAX_YEAR = 2008, 2200
+
+
+# What other domains do when an edition's capacity changes, by name (see on_capacity_change).
+_capacity_listeners: dict[str, Callable[[Edition], object]] = {}
+
+
+def on_capacity_change(listener: Callable[[Edition], object]) -> Callable[[Edition], object]:
+    """Register ``listener(edition)`` to run after each capacity change, in its transaction.
+
+    Registration subscribes its waiting list here: it builds on editions, so editions may not
+    call it directly. Keyed by name, so importing a module twice registers it once.
+    """
+    _capacity_listeners[f"{listener.__module__}.{listener.__qualname__}"] = listener
+    return listener
 
 
 def default_date(year: int) -> date:
@@ -110,7 +125,11 @@ def create_edition(year: int, changes: EditionChanges | None = None) -> Edition:
 
 
 def update_edition(edition: Edition, changes: EditionChanges) -> Edition:
-    """Apply ``changes`` to ``edition`` after checking them; nothing changes if one is wrong."""
+    """Apply ``changes`` to ``edition`` after checking them; nothing changes if one is wrong.
+
+    A new capacity is then announced to the ``on_capacity_change`` listeners (registration
+    gives the free seats to its waiting list), in the same transaction.
+    """
     if changes.capacity is not None and changes.capacity < edition.seats_taken:
         raise DomainError(
             "capacity",
@@ -142,10 +161,8 @@ def update_edition(edition: Edition, changes: EditionChanges) -> Edition:
         edition.programme_published = changes.publish_programme
     db.session.flush()
     if changes.capacity is not None:
-        # Imported here: registration builds on editions, not the other way round.
-        from colloquium.registration.services import promote_waitlist
-
-        promote_waitlist(edition)
+        for listener in _capacity_listeners.values():
+            listener(edition)
     return edition
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -57,6 +58,31 @@ class Registration(db.Model):
         sa.Index("ix_registration_waitlist", "edition_id", "status", "waitlisted_at", "id"),
     )
 
+    # The attendee's personal data, each with what erasure leaves in its place: names, e-mail,
+    # organisation, needs, consent to be contacted, and the manage link. Erasure, the retention
+    # purge and both exports read this one list; a test checks that every text column is here
+    # or in KEPT_FIELDS, so a new one cannot be forgotten.
+    PERSONAL_FIELDS: ClassVar[dict[str, str | bool | None]] = {
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "organisation": "",
+        "accessibility_needs": "",
+        "dietary_requirements": "",
+        "consent_contact": False,
+        "token_hash": None,
+    }
+    # Never exported, not even to the attendee: it is the key to the manage page.
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("token_hash",)
+    # Text columns kept after erasure: they name no one, and the yearly counts need them.
+    KEPT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "reference",
+        "status",
+        "attendee_type",
+        "language",
+        "privacy_policy_version",
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(sa.ForeignKey("edition.id"), index=True)
     reference: Mapped[str] = mapped_column(sa.String(16), unique=True)
@@ -95,15 +121,8 @@ class Registration(db.Model):
     def __repr__(self) -> str:
         return f"<Registration {self.reference} {self.status}>"
 
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
-    @property
-    def holds_seat(self) -> bool:
-        """Whether this registration is counted in ``Edition.seats_taken``."""
-        return self.status == CONFIRMED and not self.override
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+    @classmethod
+    def exported_fields(cls, *others: str) -> tuple[str, ...]:
+        """The personal fields but the secret ones, and ``others``, in the columns' order."""
+        wanted = (set(cls.PERSONAL_FIELDS) - set(cls.SECRET_FIELDS)) | set(others)
+        return tuple(column.key for column in cls.__table__.columns if column.key in wanted)

@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from colloquium.clock import local_today, utcnow
 from colloquium.editions.models import Edition
+from colloquium.editions.services import on_capacity_change
 from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.privacy.services import retention_step
@@ -227,8 +228,12 @@ def cancel_registration(
     return promote_waitlist(registration.edition, now)
 
 
+@on_capacity_change
 def promote_waitlist(edition: Edition, now: datetime | None = None) -> list[Registration]:
-    """Give the free seats to the waiting list, first come first served, and tell them."""
+    """Give the free seats to the waiting list, first come first served, and tell them.
+
+    Runs after a seat is freed here, and after each change of the edition's capacity.
+    """
     now = now or utcnow()
     if edition.is_past(local_today()):
         return []
@@ -295,24 +300,30 @@ def erase_registration(registration: Registration, now: datetime | None = None) 
     registration.status = CANCELLED
     registration.cancelled_at = registration.cancelled_at or now
     registration.erased_at = now
-    registration.token_hash = None
-    registration.first_name = ""
-    registration.last_name = ""
-    registration.email = ""
-    registration.organisation = ""
-    registration.accessibility_needs = ""
-    registration.dietary_requirements = ""
-    registration.consent_contact = False
+    for name, blank in Registration.PERSONAL_FIELDS.items():
+        setattr(registration, name, blank)
     db.session.flush()
     if previous == CONFIRMED and not registration.override:
         promote_waitlist(registration.edition, now)
+
+
+# What the attendee's own export shows of their details: their personal data and how they
+# consented, in the order of the columns (the form's order).
+SELF_EXPORT_DETAILS = Registration.exported_fields(
+    "attendee_type", "language", "consent_privacy", "privacy_policy_version", "consented_at"
+)
 
 
 def export_registration(registration: Registration) -> dict:
     """Everything we hold about this attendee, as plain JSON-ready values."""
 
     def moment(value: datetime | None) -> str | None:
+        """A date-time as ISO 8601 text; ``None`` stays ``None``."""
         return value.isoformat() if value else None
+
+    def plain(value):
+        """A JSON-ready value: date-times as ISO 8601 text, the rest as it is."""
+        return moment(value) if isinstance(value, datetime) else value
 
     edition = registration.edition
     return {
@@ -324,18 +335,7 @@ def export_registration(registration: Registration) -> dict:
         },
         "status": registration.status,
         "waitlist_position": waitlist_position(registration),
-        "first_name": registration.first_name,
-        "last_name": registration.last_name,
-        "email": registration.email,
-        "organisation": registration.organisation,
-        "attendee_type": registration.attendee_type,
-        "language": registration.language,
-        "accessibility_needs": registration.accessibility_needs,
-        "dietary_requirements": registration.dietary_requirements,
-        "consent_privacy": registration.consent_privacy,
-        "privacy_policy_version": registration.privacy_policy_version,
-        "consented_at": moment(registration.consented_at),
-        "consent_contact": registration.consent_contact,
+        **{name: plain(getattr(registration, name)) for name in SELF_EXPORT_DETAILS},
         "created_at": moment(registration.created_at),
         "updated_at": moment(registration.updated_at),
         "confirmed_at": moment(registration.confirmed_at),
@@ -360,16 +360,12 @@ def anonymise_past_editions(today: date | None = None, now: datetime | None = No
         sa.update(Registration)
         .where(Registration.erased_at.is_(None), Registration.edition_id.in_(past_editions))
         .values(
-            erased_at=now or utcnow(),
-            token_hash=None,
-            first_name="",
-            last_name="",
-            # Still unique among the edition's active registrations, and no longer anyone's.
-            email=sa.literal("erased-", sa.String) + sa.cast(Registration.id, sa.String),
-            organisation="",
-            accessibility_needs="",
-            dietary_requirements="",
-            consent_contact=False,
+            {
+                **Registration.PERSONAL_FIELDS,
+                "erased_at": now or utcnow(),
+                # Still unique among the edition's active registrations, and no longer anyone's.
+                "email": sa.literal("erased-", sa.String) + sa.cast(Registration.id, sa.String),
+            }
         )
         .execution_options(synchronize_session=False)
     )
@@ -560,18 +556,11 @@ def _lock_edition(edition: Edition) -> None:
 
 # --- The organisers' list and export -------------------------------------------------------
 
+# The organisers' CSV: the personal data, what the counts are made of, and the arrival.
 EXPORT_COLUMNS = (
     "reference",
     "status",
-    "first_name",
-    "last_name",
-    "email",
-    "organisation",
-    "attendee_type",
-    "language",
-    "accessibility_needs",
-    "dietary_requirements",
-    "consent_contact",
+    *Registration.exported_fields("attendee_type", "language"),
     "confirmed_at",
     "checked_in_at",
 )
