@@ -14,6 +14,7 @@ from colloquium.mail.delivery import deliver_due
 from colloquium.registration import services
 from colloquium.registration.models import Registration
 from tests.factories import make_edition, make_registration
+from tests.web import csrf_token
 
 FORM = {
     "first_name": "Ada",
@@ -30,11 +31,6 @@ LINK = re.compile(r"http://colloquium\.test/registration/([\w-]+)")
 def smtp(app, smtp_server):
     smtp_server.configure(app)
     return smtp_server
-
-
-def csrf_token(client, url: str) -> str:
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def deliver(smtp, count: int):

@@ -14,6 +14,7 @@ from colloquium.editions.models import Edition
 from colloquium.extensions import db
 from colloquium.registration.models import Registration
 from tests.factories import make_edition, make_registration
+from tests.web import csrf_token
 
 FORM = {
     "first_name": "Ada",
@@ -26,11 +27,6 @@ FORM = {
     "dietary_requirements": "Vegetarian",
     "consent_privacy": "y",
 }
-
-
-def csrf_token(client, url: str) -> str:
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def submit(client, **changes):
@@ -188,7 +184,7 @@ def test_a_csrf_failure_shows_the_form_again_with_the_input(client, sent_mail):
     assert re.search(r'<input checked[^>]*value="research"', html)
     assert 'name="csrf_token"' in html  # a fresh token: sending again works
     assert registrations() == [] and sent_mail == []
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    token = csrf_token(client, html=html)
     assert client.post("/register", data={**FORM, "csrf_token": token}).status_code == 302
 
 
