@@ -37,7 +37,8 @@ lint: install
 	$(BIN)/ruff format --check colloquium tests
 
 # Every test on SQLite, then again on PostgreSQL when a server answers at POSTGRES_TEST_URL
-# (REQUIRE_POSTGRES=1 turns a missing server into a failure, as CI does).
+# (REQUIRE_POSTGRES=1 turns a missing server into a failure, as CI does; so do REQUIRE_REDIS=1
+# and REQUIRE_BROWSER=1, read by the tests from the environment, for Redis and Chromium).
 test: translations lint test-sqlite
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_TEST_URL)"; then \
 		$(MAKE) --no-print-directory test-postgres; \
