@@ -68,4 +68,4 @@ test-postgres: translations test-tools
 	COLLOQUIUM_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache $(COMPILED) tests/node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/node_modules

@@ -2,6 +2,7 @@
 
 import os
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +15,21 @@ from colloquium.extensions import db
 pytest_plugins = ["tests.browser"]
 
 POSTGRES_URL = os.environ.get("COLLOQUIUM_TEST_DATABASE_URL")
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "colloquium" / "translations"
+
+
+def pytest_configure(config):
+    """Refuse to run without compiled catalogs: French pages would silently be English."""
+    missing = [
+        str(po.relative_to(TRANSLATIONS.parent.parent))
+        for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+        if not po.with_suffix(".mo").exists()
+    ]
+    if missing:
+        pytest.exit(
+            f"{', '.join(missing)} not compiled: run `make translations` first",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
 
 
 class RequestClient(FlaskClient):
