@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from colloquium.extensions import db
 from colloquium.mail.models import OutgoingMail
-from tests.factories import make_edition, make_registration
+from tests.factories import COMING_YEAR, make_edition, make_registration
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def manage_link_in_outbox(address: str) -> str:
 
 
 def test_register_and_confirm_without_javascript_trouble(page):
-    make_edition(2030, capacity=5, venue_name="Halle aux grains", city="Toulouse")
+    make_edition(COMING_YEAR, capacity=5, venue_name="Halle aux grains", city="Toulouse")
     page.goto("/")
     page.get_by_role("link", name="S\u2019inscrire", exact=True).first.click()
     assert "5 places restantes sur 5." in page.content()
@@ -54,7 +54,7 @@ def test_register_and_confirm_without_javascript_trouble(page):
 
 
 def test_registration_pages_fit_a_phone_screen(browser, live_server):
-    edition = make_edition(2030, capacity=5)
+    edition = make_edition(COMING_YEAR, capacity=5)
     _, token = make_registration(edition, confirm=True)
     context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740})
     page = context.new_page()
