@@ -1,6 +1,7 @@
 """The site frame in a real browser: language switch, keyboard use, phones."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import COMING_YEAR, make_edition
 
@@ -10,22 +11,19 @@ pytestmark = pytest.mark.browser
 def test_language_switch_is_remembered(page):
     make_edition(COMING_YEAR, venue_name="Halle aux grains", city="Toulouse")
     page.goto("/")
-    assert page.locator("html").get_attribute("lang") == "fr"
-    assert (
-        page.get_by_role("heading", level=1).inner_text() == f"Colloque du 17 octobre {COMING_YEAR}"
-    )
+    html, heading = page.locator("html"), page.get_by_role("heading", level=1)
+    expect(html).to_have_attribute("lang", "fr")
+    expect(heading).to_have_text(f"Colloque du 17 octobre {COMING_YEAR}", use_inner_text=True)
     page.get_by_role("link", name="EN", exact=True).click()
-    assert (
-        page.get_by_role("heading", level=1).inner_text()
-        == f"Colloquium of 17 October {COMING_YEAR}"
-    )
+    expect(heading).to_have_text(f"Colloquium of 17 October {COMING_YEAR}", use_inner_text=True)
     page.get_by_role("link", name="FR", exact=True).click()
+    expect(html).to_have_attribute("lang", "fr")
     page.get_by_role("link", name="EN", exact=True).click()
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert "Seats left" in page.content()
+    expect(html).to_have_attribute("lang", "en")
+    expect(page.locator("body")).to_contain_text("Seats left")
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="About").click()
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", level=1).inner_text() == "About the cooperative"
+    expect(heading).to_have_text("About the cooperative", use_inner_text=True)
+    expect(html).to_have_attribute("lang", "en")
 
 
 def test_keyboard_users_can_skip_to_the_content(page):
