@@ -32,10 +32,6 @@ def make_edition(year: int = COMING_YEAR, capacity: int = 100, **changes):
     return edition
 
 
-def day(text: str) -> date:
-    return date.fromisoformat(text)
-
-
 def at(edition, hour_minute: str, days: int = 0):
     """An aware datetime at ``"HH:MM"`` local time on the edition's day (plus ``days``)."""
     from datetime import datetime, time, timedelta

@@ -19,8 +19,8 @@ from tests.factories import (
 )
 
 
-def published(year=FAR_YEAR):
-    edition = make_edition(year, venue_name="Maison fictive", city="Paris")
+def published():
+    edition = make_edition(FAR_YEAR, venue_name="Maison fictive", city="Paris")
     room = make_room(edition, "Salle Olympe de Gouges", seats=80, access_notes="Rez-de-chaussée")
     ana = make_speaker(
         edition, "Ana Lopes", affiliation="Asso A", title="Juriste", email="ana@example.org"

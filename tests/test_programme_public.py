@@ -238,11 +238,11 @@ def test_a_speaker_page(app, client):
     assert "ana.private@example.org" not in page
 
 
-def png_bytes(size=(40, 30), colour=(122, 31, 61)) -> bytes:
+def png_bytes() -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="PNG")
+    Image.new("RGB", (40, 30), (122, 31, 61)).save(out, format="PNG")
     return out.getvalue()
 
 
@@ -273,22 +273,6 @@ def test_a_photo_that_is_not_an_image_is_refused(app):
 
 
 # --- fixed query counts --------------------------------------------------------------------------
-
-
-def big_programme(edition, sessions: int):
-    rooms = [make_room(edition, f"Salle {n}") for n in range(4)]
-    speakers = [make_speaker(edition, f"Intervenant·e {n}") for n in range(10)]
-    for n in range(sessions):
-        make_session(
-            edition,
-            f"Session {n}",
-            f"{8 + n % 12:02d}:00",
-            f"{8 + n % 12:02d}:45",
-            room=rooms[n % 4],
-            speakers=[speakers[n % 10], (speakers[(n + 3) % 10], "moderator")],
-        )
-    services.set_published(edition, True)
-    db.session.commit()
 
 
 @pytest.mark.parametrize(

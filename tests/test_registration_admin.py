@@ -70,9 +70,9 @@ def _audit_entries():
     return db.session.scalars(sa.select(AuditEntry)).all()
 
 
-def _export(client, year=COMING_YEAR):
-    token = csrf_token(client, f"/admin/registrations/{year}")
-    return client.post(f"/admin/registrations/{year}/export", data={"csrf_token": token})
+def _export(client):
+    token = csrf_token(client, f"/admin/registrations/{COMING_YEAR}")
+    return client.post(f"/admin/registrations/{COMING_YEAR}/export", data={"csrf_token": token})
 
 
 def _rows(response):
