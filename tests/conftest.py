@@ -54,6 +54,23 @@ def pytest_unconfigure(config):
         traveller.stop()
 
 
+def python_on_the_test_clock() -> list[str]:
+    """How to start Python in a subprocess so that its clock agrees with the tests' own.
+
+    ``python`` as such, but when the run's clock is moved (``make test-future``) a prelude
+    moves the child's clock to the tests' "now" first. Append ``-m module`` and its arguments.
+    """
+    if not CLOCK_SHIFT_DAYS:
+        return [sys.executable]
+    prelude = (
+        "import runpy, sys, time_machine\n"
+        f"time_machine.travel({datetime.now(UTC).isoformat()!r}, tick=True).start()\n"
+        "sys.argv = sys.argv[2:]  # drop '-c' and '-m': the module and its arguments\n"
+        "runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)\n"
+    )
+    return [sys.executable, "-c", prelude]
+
+
 def pytest_report_header(config):
     if CLOCK_SHIFT_DAYS:
         return f"clock moved {CLOCK_SHIFT_DAYS} days ahead: today is {datetime.now(UTC):%Y-%m-%d}"
