@@ -9,7 +9,7 @@ POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-sqlite test-postgres test-tools lint translations extract-translations clean
+.PHONY: install run test test-future test-sqlite test-postgres test-tools lint translations extract-translations clean
 
 install: $(STAMP)
 
@@ -37,7 +37,8 @@ lint: install
 	$(BIN)/ruff format --check colloquium tests
 
 # Every test on SQLite, then again on PostgreSQL when a server answers at POSTGRES_TEST_URL
-# (REQUIRE_POSTGRES=1 turns a missing server into a failure, as CI does).
+# (REQUIRE_POSTGRES=1 turns a missing server into a failure, as CI does; so do REQUIRE_REDIS=1
+# and REQUIRE_BROWSER=1, read by the tests from the environment, for Redis and Chromium).
 test: translations lint test-sqlite
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_TEST_URL)"; then \
 		$(MAKE) --no-print-directory test-postgres; \
@@ -66,5 +67,13 @@ test-postgres: translations test-tools
 	@echo "== tests on PostgreSQL ($(POSTGRES_TEST_URL))"
 	COLLOQUIUM_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The whole suite on SQLite with the clock moved about four years ahead: no test may depend
+# on the year it is written in (CI runs it after `make test`).
+CLOCK_SHIFT_DAYS ?= 1500
+test-future: translations test-tools
+	@echo "== tests on SQLite, $(CLOCK_SHIFT_DAYS) days in the future"
+	COLLOQUIUM_TEST_CLOCK_SHIFT_DAYS=$(CLOCK_SHIFT_DAYS) COLLOQUIUM_TEST_DATABASE_URL= \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache $(COMPILED) tests/node_modules
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/node_modules

@@ -1,10 +1,14 @@
 """Fixtures: an app with a fresh database per test, its client and CLI runner, helpers."""
 
 import os
+import sys
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import has_app_context
 from flask.testing import FlaskClient
 
@@ -14,6 +18,62 @@ from colloquium.extensions import db
 pytest_plugins = ["tests.browser"]
 
 POSTGRES_URL = os.environ.get("COLLOQUIUM_TEST_DATABASE_URL")
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "colloquium" / "translations"
+CLOCK_SHIFT_DAYS = int(os.environ.get("COLLOQUIUM_TEST_CLOCK_SHIFT_DAYS") or 0)
+_shifted_clock = pytest.StashKey[time_machine.travel]()
+
+
+def pytest_configure(config):
+    """Refuse to run without compiled catalogs (French pages would silently be English);
+    with COLLOQUIUM_TEST_CLOCK_SHIFT_DAYS, move the clock that many days forward."""
+    missing = [
+        str(po.relative_to(TRANSLATIONS.parent.parent))
+        for po in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+        if not po.with_suffix(".mo").exists()
+    ]
+    if missing:
+        pytest.exit(
+            f"{', '.join(missing)} not compiled: run `make translations` first",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    if CLOCK_SHIFT_DAYS:
+        # `make test-future`: the whole run happens that many days ahead (the clock ticks on;
+        # tests that move time with the time_machine fixture travel from there). Started
+        # before the test modules are imported: tests.factories reads the year then.
+        assert "tests.factories" not in sys.modules, "tests.factories was imported too early"
+        traveller = time_machine.travel(
+            datetime.now(UTC) + timedelta(days=CLOCK_SHIFT_DAYS), tick=True
+        )
+        traveller.start()
+        config.stash[_shifted_clock] = traveller
+
+
+def pytest_unconfigure(config):
+    traveller = config.stash.get(_shifted_clock, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def python_on_the_test_clock() -> list[str]:
+    """How to start Python in a subprocess so that its clock agrees with the tests' own.
+
+    ``python`` as such, but when the run's clock is moved (``make test-future``) a prelude
+    moves the child's clock to the tests' "now" first. Append ``-m module`` and its arguments.
+    """
+    if not CLOCK_SHIFT_DAYS:
+        return [sys.executable]
+    prelude = (
+        "import runpy, sys, time_machine\n"
+        f"time_machine.travel({datetime.now(UTC).isoformat()!r}, tick=True).start()\n"
+        "sys.argv = sys.argv[2:]  # drop '-c' and '-m': the module and its arguments\n"
+        "runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)\n"
+    )
+    return [sys.executable, "-c", prelude]
+
+
+def pytest_report_header(config):
+    if CLOCK_SHIFT_DAYS:
+        return f"clock moved {CLOCK_SHIFT_DAYS} days ahead: today is {datetime.now(UTC):%Y-%m-%d}"
 
 
 class RequestClient(FlaskClient):

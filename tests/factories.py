@@ -3,19 +3,33 @@
 import functools
 from datetime import date
 
+from colloquium.clock import local_today
 from colloquium.editions import services as editions
 from colloquium.extensions import db
 
 
-def make_edition(year: int = 2030, capacity: int = 100, **changes):
+def coming_year(today: date | None = None) -> int:
+    """The year of the next colloquium (17 October) still taking registrations for a day.
+
+    This year until 15 October (Paris time), next year from 16 October on.
+    """
+    today = today or local_today()
+    return today.year if today < date(today.year, 10, 16) else today.year + 1
+
+
+# Read once, as the tests are collected (after conftest.py has moved the clock, when asked
+# to): the suite never names a year, so it passes whatever the date it runs on.
+COMING_YEAR = coming_year()
+NEXT_YEAR = COMING_YEAR + 1
+PAST_YEAR = COMING_YEAR - 2  # two years back: over even on 16 and 17 October
+FAR_YEAR = COMING_YEAR + 70  # far ahead, past 2038 (where time zone data may stop)
+
+
+def make_edition(year: int = COMING_YEAR, capacity: int = 100, **changes):
     """A committed edition of ``year``."""
     edition = editions.create_edition(year, editions.EditionChanges(capacity=capacity, **changes))
     db.session.commit()
     return edition
-
-
-def day(text: str) -> date:
-    return date.fromisoformat(text)
 
 
 def at(edition, hour_minute: str, days: int = 0):

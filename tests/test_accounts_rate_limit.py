@@ -3,6 +3,7 @@
 The same tests run on the in-memory storage and on Redis (what several app servers share).
 """
 
+import os
 import uuid
 
 import pytest
@@ -30,6 +31,10 @@ def limited_app(request, make_app):
         prefix = None
     else:
         if not _redis_answers():
+            if os.environ.get("REQUIRE_REDIS"):
+                pytest.fail(
+                    f"Redis is required (REQUIRE_REDIS is set) but does not answer at {REDIS_URL}"
+                )
             pytest.skip(f"Redis does not answer at {REDIS_URL}")
         prefix = f"colloquium-test-{uuid.uuid4().hex}"
         app = make_app({"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix})

@@ -11,9 +11,9 @@ from colloquium.markdown import render_markdown
 from tests.factories import make_association
 
 
-def _png(size=(40, 30), colour=(200, 30, 60)) -> bytes:
+def _png() -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="PNG")
+    Image.new("RGB", (40, 30), (200, 30, 60)).save(out, format="PNG")
     return out.getvalue()
 
 

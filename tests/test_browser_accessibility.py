@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from colloquium.extensions import db
 
@@ -69,9 +70,11 @@ def test_public_pages_pass_axe(page, axe_source, demo_site, language):
         problems += [f"{path}: {problem}" for problem in violations(page, axe_source)]
     page.goto("/programme")
     page.locator("main a[href^='/programme/sessions/']").first.click()
+    expect(page).to_have_url(re.compile(r"/programme/sessions/\d+"))
     problems += [f"session: {problem}" for problem in violations(page, axe_source)]
     page.goto("/associations")
     page.locator("main a[href^='/associations/']").first.click()
+    expect(page).to_have_url(re.compile(r"/associations/[\w-]+$"))
     problems += [f"profile: {problem}" for problem in violations(page, axe_source)]
     assert problems == []
 
@@ -79,12 +82,13 @@ def test_public_pages_pass_axe(page, axe_source, demo_site, language):
 def test_forms_with_errors_pass_axe(page, axe_source, demo_site):
     page.goto("/register?lang=en")
     page.locator("main form button[type=submit]").last.click()
-    assert page.locator(".error-summary").count() == 1
+    expect(page.locator(".error-summary")).to_have_count(1)
     assert violations(page, axe_source) == []
     page.goto("/login?lang=en")
     page.fill("input[name=email]", "nobody@example.org")
     page.fill("input[name=password]", "not the password")
     page.locator("main form button[type=submit]").last.click()
+    expect(page.locator(".error-summary")).to_have_count(1)
     assert violations(page, axe_source) == []
 
 
@@ -94,12 +98,13 @@ def test_back_office_passes_axe(page, axe_source, demo_site):
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.locator("main form button[type=submit]").last.click()
-    assert page.url.endswith("/admin/")
+    expect(page).to_have_url(re.compile(r"/admin/$"))
     problems = []
     for path in BACK_OFFICE:
         page.goto(path)
         problems += [f"{path}: {problem}" for problem in violations(page, axe_source)]
     page.goto("/admin/programme/")
     page.locator("main a[href^='/admin/programme/2']").first.click()
+    expect(page).to_have_url(re.compile(r"/admin/programme/\d+$"))
     problems += [f"{page.url}: {problem}" for problem in violations(page, axe_source)]
     assert problems == []

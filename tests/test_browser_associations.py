@@ -1,6 +1,9 @@
 """Members' directory and accounts in a real browser: search, log in, edit, log out."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import make_association, make_user
 
@@ -17,11 +20,13 @@ def test_search_and_filter_the_directory_without_javascript(browser, live_server
         assert "2 member associations" in page.content()
         page.get_by_label("Area of action").select_option("legal_aid")
         page.get_by_role("button", name="Search").click()
-        assert "area=legal_aid" in page.url
+        expect(page).to_have_url(re.compile(r"area=legal_aid"))
         cards = page.locator(".member-card h2")
-        assert cards.all_inner_texts() == ["Droit Devant"]
+        expect(cards).to_have_text(["Droit Devant"], use_inner_text=True)
         page.get_by_role("link", name="Droit Devant").click()
-        assert page.get_by_role("heading", level=1).inner_text() == "Droit Devant"
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Droit Devant", use_inner_text=True
+        )
     finally:
         context.close()
 
@@ -34,15 +39,18 @@ def test_an_editor_logs_in_edits_the_profile_and_logs_out(page):
     page.get_by_label("E-mail address").fill("ed@example.org")
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Log in").click()
-    assert page.url.endswith("/associations/refuge-du-nord/edit?lang=en")
+    expect(page).to_have_url(
+        re.compile(re.escape("/associations/refuge-du-nord/edit?lang=en") + "$")
+    )
     page.get_by_label("Summary").fill("Un abri sûr, jour et nuit.")
     page.get_by_label("Health").check()
     page.get_by_role("button", name="Save").click()
-    assert page.url.endswith("/associations/refuge-du-nord")
-    assert "Un abri sûr, jour et nuit." in page.content()
-    assert "The profile is saved." in page.content()
+    expect(page).to_have_url(re.compile(re.escape("/associations/refuge-du-nord") + "$"))
+    body = page.locator("body")
+    expect(body).to_contain_text("Un abri sûr, jour et nuit.")
+    expect(body).to_contain_text("The profile is saved.")
     page.get_by_role("button", name="Log out").click()
-    assert "You are logged out." in page.content()
+    expect(body).to_contain_text("You are logged out.")
     page.goto("/associations/refuge-du-nord/edit")
     assert "/login" in page.url
 

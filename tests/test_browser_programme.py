@@ -1,16 +1,19 @@
 """The public programme in a real browser: parallel sessions side by side, stacked on phones."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from colloquium.extensions import db
 from colloquium.programme import services
-from tests.factories import make_edition, make_room, make_session
+from tests.factories import COMING_YEAR, make_edition, make_room, make_session
 
 pytestmark = pytest.mark.browser
 
 
 def three_parallel_workshops():
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     for n, room in enumerate(("Salle A", "Salle B", "Salle C")):
         make_session(
             edition,
@@ -25,7 +28,7 @@ def three_parallel_workshops():
 
 
 def card_boxes(page):
-    page.goto("/programme/2030")
+    page.goto(f"/programme/{COMING_YEAR}")
     return page.locator(".programme-card").evaluate_all(
         "cards => cards.map(card => card.getBoundingClientRect().toJSON())"
     )
@@ -63,12 +66,12 @@ def test_filters_work_without_javascript(browser, live_server):
     context = browser.new_context(base_url=live_server, java_script_enabled=False, locale="en-GB")
     page = context.new_page()
     try:
-        page.goto("/programme/2030")
+        page.goto(f"/programme/{COMING_YEAR}")
         page.get_by_label("Kind of session").select_option("keynote")
         page.get_by_role("button", name="Filter").click()
-        assert "kind=keynote" in page.url
-        assert "No session matches these filters." in page.content()
+        expect(page).to_have_url(re.compile(r"kind=keynote"))
+        expect(page.locator("body")).to_contain_text("No session matches these filters.")
         page.get_by_role("link", name="Show the whole programme").click()
-        assert page.locator(".programme-card").count() == 3
+        expect(page.locator(".programme-card")).to_have_count(3)
     finally:
         context.close()

@@ -4,10 +4,11 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from colloquium.extensions import db
 from colloquium.mail.models import OutgoingMail
-from tests.factories import make_edition, make_registration
+from tests.factories import COMING_YEAR, make_edition, make_registration
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +26,13 @@ def manage_link_in_outbox(address: str) -> str:
 
 
 def test_register_and_confirm_without_javascript_trouble(page):
-    make_edition(2030, capacity=5, venue_name="Halle aux grains", city="Toulouse")
+    make_edition(COMING_YEAR, capacity=5, venue_name="Halle aux grains", city="Toulouse")
     page.goto("/")
     page.get_by_role("link", name="S\u2019inscrire", exact=True).first.click()
-    assert "5 places restantes sur 5." in page.content()
+    body = page.locator("body")
+    expect(body).to_contain_text("5 places restantes sur 5.")
     page.get_by_role("button", name="S\u2019inscrire").click()  # empty: errors, nothing lost
-    alert = page.get_by_role("alert")
-    assert "Veuillez vérifier le formulaire" in alert.inner_text()
+    expect(page.get_by_role("alert")).to_contain_text("Veuillez vérifier le formulaire")
     page.get_by_label("Prénom").fill("Ada")
     page.get_by_label("Nom", exact=True).fill("Lovelace")
     page.get_by_label("Adresse e-mail").fill("ada@example.org")
@@ -40,21 +41,23 @@ def test_register_and_confirm_without_javascript_trouble(page):
     page.get_by_label("J\u2019ai lu la politique de confidentialité", exact=False).check()
     assert page.get_by_label("Français").is_checked()
     page.get_by_role("button", name="S\u2019inscrire").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Consultez vos e-mails"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Consultez vos e-mails", use_inner_text=True
+    )
 
     page.goto(manage_link_in_outbox("ada@example.org"))
-    assert "Pas encore confirmée." in page.content()
+    expect(body).to_contain_text("Pas encore confirmée.")
     page.get_by_role("button", name="Confirmer mon inscription").click()
-    assert "votre place est confirmée" in page.get_by_role("status").inner_text()
+    expect(page.get_by_role("status")).to_contain_text("votre place est confirmée")
     qr = page.locator("figure.qr svg")
-    assert qr.is_visible()
+    expect(qr).to_be_visible()
     box = qr.bounding_box()
     assert box["width"] >= 150 and abs(box["width"] - box["height"]) < 1
-    assert "Végétarien" in page.content()
+    expect(body).to_contain_text("Végétarien")
 
 
 def test_registration_pages_fit_a_phone_screen(browser, live_server):
-    edition = make_edition(2030, capacity=5)
+    edition = make_edition(COMING_YEAR, capacity=5)
     _, token = make_registration(edition, confirm=True)
     context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740})
     page = context.new_page()

@@ -3,7 +3,6 @@
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from colloquium import create_app
@@ -64,20 +63,24 @@ def test_workers_starting_together_agree_on_one_key(tmp_path, monkeypatch):
     monkeypatch.delenv("COLLOQUIUM_SECRET_KEY", raising=False)
     instance = tmp_path / "inst"
     instance.mkdir()
-    go = tmp_path / "go"
     script = (
-        "import pathlib, time, sys\n"
-        f"go = pathlib.Path({str(go)!r})\n"
-        "while not go.exists(): time.sleep(0.001)\n"
+        "import pathlib, sys\n"
         "from colloquium.config import _instance_secret_key\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.readline()  # the starting signal\n"
         f"print(_instance_secret_key(pathlib.Path({str(instance / 'secret_key')!r})))\n"
     )
     workers = [
-        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
         for _ in range(8)
     ]
-    time.sleep(0.5)  # let every process reach the starting line
-    go.touch()
+    for worker in workers:  # every process is at the starting line...
+        assert worker.stdout.readline() == "ready\n"
+    for worker in workers:  # ...then they all start at once
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
     keys = [worker.communicate(timeout=60)[0].strip() for worker in workers]
     assert all(worker.returncode == 0 for worker in workers)
     assert len(keys) == 8 and len(set(keys)) == 1 and len(keys[0]) == 64

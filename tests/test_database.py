@@ -1,7 +1,6 @@
 """The SQLite settings that make one file safe to share between workers."""
 
 import threading
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -28,32 +27,38 @@ def test_sqlite_transactions_take_the_write_lock_at_begin(make_app):
     app = make_app({"SQLITE_BUSY_TIMEOUT_MS": 5000})
     with app.app_context():
         engine = db.engine
-        held = threading.Event()
-        release = threading.Event()
-        waited = []
+        held, release, second_at_begin = threading.Event(), threading.Event(), threading.Event()
+        order = []
 
         def first():
             with engine.begin() as connection:
                 connection.execute(sa.text("SELECT 1"))
                 held.set()
                 release.wait(5)
+                order.append("first commits")
 
         def second():
             held.wait(5)
-            started = time.monotonic()
-            with engine.begin() as connection:
+            with engine.begin() as connection:  # BEGIN IMMEDIATE: waits for the first to end
+                order.append("second began")
                 connection.execute(sa.text("SELECT 1"))
-            waited.append(time.monotonic() - started)
+
+        def announce(conn, cursor, statement, parameters, context, executemany):
+            if threading.current_thread() is threads[1] and statement.startswith("BEGIN"):
+                second_at_begin.set()
 
         threads = [threading.Thread(target=first), threading.Thread(target=second)]
-        for thread in threads:
-            thread.start()
-        held.wait(5)
-        time.sleep(0.3)
-        release.set()
-        for thread in threads:
-            thread.join()
-        assert waited and waited[0] >= 0.25
+        sa.event.listen(engine, "before_cursor_execute", announce)
+        try:
+            for thread in threads:
+                thread.start()
+            assert held.wait(5) and second_at_begin.wait(5)
+            release.set()
+            for thread in threads:
+                thread.join()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", announce)
+        assert order == ["first commits", "second began"]
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs COLLOQUIUM_TEST_DATABASE_URL (PostgreSQL)")

@@ -1,10 +1,14 @@
 """Both languages are complete, and dates read naturally in each."""
 
+import gettext
+import io
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
@@ -12,6 +16,7 @@ from colloquium.i18n import long_date
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "colloquium" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
+CATALOGS = sorted((ROOT / "colloquium" / "translations").glob("*/LC_MESSAGES/messages.po"))
 
 
 def test_every_string_has_a_french_translation(tmp_path):
@@ -56,3 +61,25 @@ def test_dates_per_locale(app):
             assert long_date(date(2027, 10, 17), weekday=True) == "dimanche 17 octobre 2027"
         with force_locale("en"):
             assert long_date(date(2027, 10, 17)) == "17 October 2027"
+
+
+def _translations(mo: bytes) -> tuple[dict, dict]:
+    """What gettext reads from a compiled catalog: its messages (plural forms and contexts
+    included) and the header fields that change how they are read."""
+    parsed = gettext.GNUTranslations(io.BytesIO(mo))
+    messages = {key: text for key, text in parsed._catalog.items() if key != ""}
+    header = {name: parsed.info().get(name) for name in ("plural-forms", "content-type")}
+    return messages, header
+
+
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda po: po.parent.parent.name)
+def test_the_committed_compiled_catalog_matches_its_source(po):
+    """The .mo files are committed so that a plain checkout serves translated pages."""
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=po.parent.parent.name)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)  # what `pybabel compile` writes
+    mo = po.with_suffix(".mo")
+    stale = f"{mo.relative_to(ROOT)} is out of date: run `make translations` and commit it"
+    assert mo.exists(), stale
+    assert _translations(mo.read_bytes()) == _translations(compiled.getvalue()), stale

@@ -4,7 +4,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from colloquium.extensions import db
 from colloquium.mail import delivery
 from colloquium.mail.models import OutgoingMail
 from colloquium.mail.outbox import queue_mail
+from tests.conftest import python_on_the_test_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -221,7 +221,7 @@ def test_the_worker_delivers_and_stops_cleanly_on_a_signal(
     }
     worker = subprocess.Popen(
         [
-            sys.executable,
+            *python_on_the_test_clock(),  # the mail was queued by the tests' clock
             "-m",
             "flask",
             "--app",

@@ -1,19 +1,23 @@
 """The public frame and pages: home, about, resources, privacy, health, errors."""
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
 from colloquium.editions import services
 from colloquium.extensions import db
-from tests.factories import make_edition
+from tests.factories import COMING_YEAR, NEXT_YEAR, make_edition
 
 PAGES = ["/", "/about", "/resources", "/privacy"]
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
 @pytest.mark.parametrize("url", PAGES)
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_pages_answer_in_both_languages(client, url, lang):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     response = client.get(url, query_string={"lang": lang})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -24,25 +28,26 @@ def test_pages_answer_in_both_languages(client, url, lang):
 
 def test_home_shows_the_current_edition(client):
     make_edition(
-        2030,
+        COMING_YEAR,
         capacity=120,
         venue_name="Halle aux grains",
         city="Toulouse",
         theme="Protéger les mineurs",
     )
     html = client.get("/?lang=fr").get_data(as_text=True)
-    assert "jeudi 17 octobre 2030" in html
+    day = date(COMING_YEAR, 10, 17).weekday()
+    assert f"{JOURS[day]} 17 octobre {COMING_YEAR}" in html
     assert "Halle aux grains" in html and "Toulouse" in html
     assert "Protéger les mineurs" in html
     assert "120 places restantes sur 120" in html
     assert 'href="/register"' in html
     html = client.get("/?lang=en").get_data(as_text=True)
-    assert "Thursday 17 October 2030" in html
+    assert f"{DAYS[day]} 17 October {COMING_YEAR}" in html
     assert "120 seats left of 120" in html
 
 
 def test_home_links_to_the_programme_once_published(client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     assert 'class="button" href="/programme"' not in client.get("/").get_data(as_text=True)
     services.update_edition(edition, services.EditionChanges(publish_programme=True))
     db.session.commit()
@@ -58,7 +63,7 @@ def test_home_without_any_edition(client):
 def test_home_when_registration_is_closed(client):
     from datetime import UTC, datetime, timedelta
 
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     edition.registration_closes_at = datetime.now(UTC) - timedelta(minutes=1)
     edition.registration_opens_at = datetime.now(UTC) - timedelta(days=1)
     db.session.commit()
@@ -68,8 +73,8 @@ def test_home_when_registration_is_closed(client):
 
 
 def test_home_runs_a_fixed_number_of_queries(client, count_queries):
-    make_edition(2030)
-    make_edition(2031)
+    make_edition(COMING_YEAR)
+    make_edition(NEXT_YEAR)
     with count_queries() as queries:
         assert client.get("/").status_code == 200
     assert len(queries) == 1, queries
@@ -198,7 +203,7 @@ def test_the_database_is_reachable_from_tests(app):
 
 @pytest.mark.parametrize("url", ["/about", "/resources", "/privacy", "/no-such-page"])
 def test_static_pages_run_no_query(client, count_queries, url):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     with count_queries() as queries:
         client.get(url)
     assert len(queries) == 0, queries

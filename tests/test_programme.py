@@ -9,7 +9,15 @@ from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.programme import services
 from colloquium.programme.models import ProgrammeSession, SessionSpeaker
-from tests.factories import at, make_edition, make_room, make_session, make_speaker
+from tests.factories import (
+    COMING_YEAR,
+    NEXT_YEAR,
+    at,
+    make_edition,
+    make_room,
+    make_session,
+    make_speaker,
+)
 
 
 def kinds(conflicts):
@@ -96,7 +104,7 @@ def test_a_session_with_a_bad_value_is_refused(app, changes, field):
 
 
 def test_a_session_cannot_use_another_editions_room_or_speaker(app):
-    edition, other = make_edition(2030), make_edition(2031)
+    edition, other = make_edition(COMING_YEAR), make_edition(NEXT_YEAR)
     room, speaker = make_room(other), make_speaker(other)
     with pytest.raises(DomainError) as caught:
         services.create_session(edition, session_data(edition, room_id=room.id))
@@ -119,7 +127,7 @@ def test_a_speaker_role_must_be_known(app):
 
 
 def test_room_names_are_unique_within_an_edition(app):
-    edition, other = make_edition(2030), make_edition(2031)
+    edition, other = make_edition(COMING_YEAR), make_edition(NEXT_YEAR)
     make_room(edition, "Salle Olympe de Gouges")
     with pytest.raises(DomainError) as caught:
         make_room(edition, "salle olympe de gouges")
@@ -379,7 +387,7 @@ def test_unpublishing_hides_the_programme(app):
 
 
 def test_copy_rooms_only(app):
-    source, target = make_edition(2030), make_edition(2031)
+    source, target = make_edition(COMING_YEAR), make_edition(NEXT_YEAR)
     make_room(source, "A", seats=10, access_notes="Ascenseur")
     make_room(source, "B", seats=20)
     make_room(target, "B", seats=99)
@@ -394,7 +402,7 @@ def test_copy_rooms_only(app):
 
 
 def test_copy_the_session_skeleton_to_the_new_date(app):
-    source, target = make_edition(2030), make_edition(2031)
+    source, target = make_edition(COMING_YEAR), make_edition(NEXT_YEAR)
     room, speaker = make_room(source, "A"), make_speaker(source)
     make_session(
         source,

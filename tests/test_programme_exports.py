@@ -9,6 +9,7 @@ from colloquium.extensions import db
 from colloquium.programme import services
 from colloquium.programme.models import ProgrammeSession
 from tests.factories import (
+    FAR_YEAR,
     at,
     make_association,
     make_edition,
@@ -18,8 +19,8 @@ from tests.factories import (
 )
 
 
-def published(year=2099):
-    edition = make_edition(year, venue_name="Maison fictive", city="Paris")
+def published():
+    edition = make_edition(FAR_YEAR, venue_name="Maison fictive", city="Paris")
     room = make_room(edition, "Salle Olympe de Gouges", seats=80, access_notes="Rez-de-chaussée")
     ana = make_speaker(
         edition, "Ana Lopes", affiliation="Asso A", title="Juriste", email="ana@example.org"
@@ -60,7 +61,7 @@ def test_the_programme_calendar_parses_back(app, client):
     assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
     [timezone] = calendar.walk("VTIMEZONE")
     assert timezone["TZID"] == "Europe/Paris"
-    # The time zone's rules cover the edition's year (2099, past the library's 2038 default).
+    # The time zone's rules cover the edition's year (far past the library's 2038 default).
     transitions = [c.decoded("DTSTART").year for c in timezone.walk() if c.name == "DAYLIGHT"]
     assert transitions and min(transitions) <= edition.year
     events = {str(event["UID"]): event for event in calendar.walk("VEVENT")}
@@ -268,9 +269,9 @@ def test_the_api_preflight_allows_reading_only(app, client):
 
 
 def test_the_api_answers_json_404_before_publishing(app, client):
-    edition = make_edition(2099)
+    edition = make_edition(FAR_YEAR)
     make_session(edition, "Secret", room=make_room(edition))
-    for url in ("/api/v1/programme", "/api/v1/programme/2099", "/api/v1/programme/2000"):
+    for url in ("/api/v1/programme", f"/api/v1/programme/{FAR_YEAR}", "/api/v1/programme/2000"):
         response = client.get(url)
         assert response.status_code == 404
         assert response.get_json() == {"error": "not_found"}

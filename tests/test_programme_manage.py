@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +14,8 @@ from colloquium.extensions import db
 from colloquium.programme import services
 from colloquium.programme.models import ProgrammeSession, Room, Speaker
 from tests.factories import (
+    COMING_YEAR,
+    NEXT_YEAR,
     at,
     make_association,
     make_edition,
@@ -36,12 +38,12 @@ def png_bytes(size=(60, 40)) -> bytes:
 
 
 def programme_with_one_of_each():
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     room = make_room(edition, "Salle A", seats=50)
     speaker = make_speaker(edition, "Ana Lopes", email="ana@example.org")
     services.set_speaker_photo(speaker, png_bytes())
     session = make_session(edition, "Ouverture", room=room, speakers=[speaker])
-    make_edition(2031)
+    make_edition(NEXT_YEAR)
     db.session.commit()
     return edition, room, speaker, session
 
@@ -55,26 +57,26 @@ def organiser(client):
 
 GET_PAGES = (
     "/admin/programme/",
-    "/admin/programme/2030",
-    "/admin/programme/2030/rooms/new",
-    "/admin/programme/2030/rooms/{room}",
-    "/admin/programme/2030/rooms/{room}/delete",
-    "/admin/programme/2030/speakers/new",
-    "/admin/programme/2030/speakers/{speaker}",
-    "/admin/programme/2030/speakers/{speaker}/photo",
-    "/admin/programme/2030/speakers/{speaker}/delete",
-    "/admin/programme/2030/sessions/new",
-    "/admin/programme/2030/sessions/{session}",
-    "/admin/programme/2030/sessions/{session}/delete",
+    f"/admin/programme/{COMING_YEAR}",
+    f"/admin/programme/{COMING_YEAR}/rooms/new",
+    f"/admin/programme/{COMING_YEAR}/rooms/{{room}}",
+    f"/admin/programme/{COMING_YEAR}/rooms/{{room}}/delete",
+    f"/admin/programme/{COMING_YEAR}/speakers/new",
+    f"/admin/programme/{COMING_YEAR}/speakers/{{speaker}}",
+    f"/admin/programme/{COMING_YEAR}/speakers/{{speaker}}/photo",
+    f"/admin/programme/{COMING_YEAR}/speakers/{{speaker}}/delete",
+    f"/admin/programme/{COMING_YEAR}/sessions/new",
+    f"/admin/programme/{COMING_YEAR}/sessions/{{session}}",
+    f"/admin/programme/{COMING_YEAR}/sessions/{{session}}/delete",
 )
 POST_ACTIONS = (
-    "/admin/programme/2030/publish",
-    "/admin/programme/2030/unpublish",
-    "/admin/programme/2030/copy",
-    "/admin/programme/2030/sessions/{session}/duplicate",
-    "/admin/programme/2030/sessions/{session}/delete",
-    "/admin/programme/2030/rooms/{room}/delete",
-    "/admin/programme/2030/speakers/{speaker}/delete",
+    f"/admin/programme/{COMING_YEAR}/publish",
+    f"/admin/programme/{COMING_YEAR}/unpublish",
+    f"/admin/programme/{COMING_YEAR}/copy",
+    f"/admin/programme/{COMING_YEAR}/sessions/{{session}}/duplicate",
+    f"/admin/programme/{COMING_YEAR}/sessions/{{session}}/delete",
+    f"/admin/programme/{COMING_YEAR}/rooms/{{room}}/delete",
+    f"/admin/programme/{COMING_YEAR}/speakers/{{speaker}}/delete",
 )
 
 
@@ -95,7 +97,7 @@ def test_permission_table(app, client, who):
     else:
         user = make_user(ORGANISER, role="organiser")
         log_in(client, ORGANISER)
-        token = csrf_token(client, "/admin/programme/2030")
+        token = csrf_token(client, f"/admin/programme/{COMING_YEAR}")
         if who == "deactivated organiser":
             accounts.deactivate_user(db.session.get(User, user.id))
             db.session.commit()
@@ -121,22 +123,22 @@ def test_permission_table(app, client, who):
 def test_back_office_pages_are_not_cached(app, client):
     programme_with_one_of_each()
     organiser(client)
-    response = client.get("/admin/programme/2030")
+    response = client.get(f"/admin/programme/{COMING_YEAR}")
     assert response.headers["Cache-Control"] == "no-store"
     assert "ana@example.org" in response.get_data(as_text=True)
 
 
 def test_an_unknown_edition_or_thing_is_a_404(app, client):
     _edition, _room, speaker, session = programme_with_one_of_each()
-    other = make_edition(2032)
+    other = make_edition(COMING_YEAR + 2)
     foreign_room = make_room(other, "Ailleurs")
     organiser(client)
     for url in (
         "/admin/programme/2099",
-        "/admin/programme/2030/rooms/999",
-        f"/admin/programme/2030/rooms/{foreign_room.id}",
-        f"/admin/programme/2032/sessions/{session.id}",
-        f"/admin/programme/2032/speakers/{speaker.id}",
+        f"/admin/programme/{COMING_YEAR}/rooms/999",
+        f"/admin/programme/{COMING_YEAR}/rooms/{foreign_room.id}",
+        f"/admin/programme/{COMING_YEAR + 2}/sessions/{session.id}",
+        f"/admin/programme/{COMING_YEAR + 2}/speakers/{speaker.id}",
     ):
         assert client.get(url).status_code == 404, url
 
@@ -148,14 +150,17 @@ def test_the_edition_picker_lists_every_edition(app, client):
     programme_with_one_of_each()
     organiser(client)
     page = client.get("/admin/programme/").get_data(as_text=True)
-    assert 'href="/admin/programme/2030"' in page and 'href="/admin/programme/2031"' in page
+    assert (
+        f'href="/admin/programme/{COMING_YEAR}"' in page
+        and f'href="/admin/programme/{NEXT_YEAR}"' in page
+    )
 
 
 def test_warnings_are_shown_but_do_not_block(app, client):
     edition, room, speaker, _session = programme_with_one_of_each()
     make_session(edition, "Conflit", "09:30", "10:30", room=room, speakers=[speaker])
     organiser(client)
-    page = client.get("/admin/programme/2030?lang=en").get_data(as_text=True)
+    page = client.get(f"/admin/programme/{COMING_YEAR}?lang=en").get_data(as_text=True)
     assert (
         "Salle A is used by “Ouverture” and “Conflit” at the same time (09:30\u201310:00)." in page
     )
@@ -169,7 +174,7 @@ def test_the_day_view_shows_rooms_as_columns_gaps_and_overlaps(app, client):
     make_session(edition, "Après la pause", "11:00", "12:00", room=other)
     make_session(edition, "Sans salle", "09:00", "09:15")
     organiser(client)
-    page = client.get("/admin/programme/2030?lang=en").get_data(as_text=True)
+    page = client.get(f"/admin/programme/{COMING_YEAR}?lang=en").get_data(as_text=True)
     table = page[page.index('<table class="timetable">') : page.index("</table>")]
     headers = re.findall(r'<th scope="col">([^<]*)</th>', table)
     assert headers == ["Time", "Salle A", "Salle B", "No room"]
@@ -185,9 +190,11 @@ def test_the_day_view_shows_rooms_as_columns_gaps_and_overlaps(app, client):
 def test_the_day_view_counts_quarter_hours_across_a_clock_change(app):
     from colloquium.programme.timetable import timetable
 
-    edition = make_edition(2030, date=date(2030, 10, 27))
+    # The last Sunday of October: Paris goes back from 03:00 to 02:00. 01:00-04:00 lasts four hours.
+    october_31 = date(COMING_YEAR, 10, 31)
+    clock_change = october_31 - timedelta(days=(october_31.weekday() + 1) % 7)
+    edition = make_edition(COMING_YEAR, date=clock_change)
     room = make_room(edition)
-    # 27 October 2030: Paris goes back from 03:00 to 02:00. 01:00-04:00 lasts four hours.
     make_session(edition, "Nuit", "01:00", "04:00", room=room)
     table = timetable(edition, services.list_sessions(edition), services.list_rooms(edition))
     assert len(table.rows) == 16
@@ -199,18 +206,18 @@ def test_the_day_view_counts_quarter_hours_across_a_clock_change(app):
     "url",
     [
         "/admin/programme/",
-        "/admin/programme/2030",
-        "/admin/programme/2030/sessions/new",
-        "/admin/programme/2030/sessions/{session}",
-        "/admin/programme/2030/sessions/{session}/delete",
-        "/admin/programme/2030/rooms/new",
-        "/admin/programme/2030/rooms/{room}",
-        "/admin/programme/2030/speakers/new",
-        "/admin/programme/2030/speakers/{speaker}",
+        f"/admin/programme/{COMING_YEAR}",
+        f"/admin/programme/{COMING_YEAR}/sessions/new",
+        f"/admin/programme/{COMING_YEAR}/sessions/{{session}}",
+        f"/admin/programme/{COMING_YEAR}/sessions/{{session}}/delete",
+        f"/admin/programme/{COMING_YEAR}/rooms/new",
+        f"/admin/programme/{COMING_YEAR}/rooms/{{room}}",
+        f"/admin/programme/{COMING_YEAR}/speakers/new",
+        f"/admin/programme/{COMING_YEAR}/speakers/{{speaker}}",
     ],
 )
 def test_back_office_query_counts_do_not_grow(app, client, count_queries, url):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     rooms = [make_room(edition, f"Salle {n}") for n in range(4)]
     speakers = [make_speaker(edition, f"Personne {n}") for n in range(10)]
     organiser(client)
@@ -242,19 +249,19 @@ def test_back_office_query_counts_do_not_grow(app, client, count_queries, url):
 def test_publish_and_unpublish(app, client):
     programme_with_one_of_each()
     organiser(client)
-    page = "/admin/programme/2030"
-    assert client.get("/programme/2030").status_code == 404
+    page = f"/admin/programme/{COMING_YEAR}"
+    assert client.get(f"/programme/{COMING_YEAR}").status_code == 404
     response = post_form(client, f"{page}/publish", {}, form_url=page)
     assert response.status_code == 302
-    assert client.get("/programme/2030").status_code == 200
+    assert client.get(f"/programme/{COMING_YEAR}").status_code == 200
     post_form(client, f"{page}/unpublish", {}, form_url=page)
-    assert client.get("/programme/2030").status_code == 404
+    assert client.get(f"/programme/{COMING_YEAR}").status_code == 404
 
 
 def test_create_a_room_and_a_refused_duplicate(app, client):
     programme_with_one_of_each()
     organiser(client)
-    url = "/admin/programme/2030/rooms/new"
+    url = f"/admin/programme/{COMING_YEAR}/rooms/new"
     response = post_form(client, url, {"name": "Salle B", "seats": "30", "access_notes": "Étage"})
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Room).where(Room.name == "Salle B")).seats == 30
@@ -270,16 +277,16 @@ def test_create_a_session_with_ordered_speakers(app, client):
     other = make_speaker(edition, "Bea Marin")
     db.session.commit()
     organiser(client)
-    form = client.get("/admin/programme/2030/sessions/new").get_data(as_text=True)
-    assert 'value="2030-10-17T09:00"' in form and 'name="speakers-3-speaker_id"' in form
+    form = client.get(f"/admin/programme/{COMING_YEAR}/sessions/new").get_data(as_text=True)
+    assert f'value="{COMING_YEAR}-10-17T09:00"' in form and 'name="speakers-3-speaker_id"' in form
     response = post_form(
         client,
-        "/admin/programme/2030/sessions/new",
+        f"/admin/programme/{COMING_YEAR}/sessions/new",
         {
             "title": "Table ronde européenne",
             "kind": "round_table",
-            "starts_at": "2030-10-17T14:00",
-            "ends_at": "2030-10-17T15:30",
+            "starts_at": f"{COMING_YEAR}-10-17T14:00",
+            "ends_at": f"{COMING_YEAR}-10-17T15:30",
             "room_id": str(room.id),
             "language": "both",
             "interpretation": "y",
@@ -306,15 +313,21 @@ def test_create_a_session_with_ordered_speakers(app, client):
         ("Bea Marin", "chair"),
         ("Ana Lopes", "speaker"),
     ]
-    edit = client.get(f"/admin/programme/2030/sessions/{created.id}").get_data(as_text=True)
-    assert 'value="2030-10-17T14:00"' in edit
+    edit = client.get(f"/admin/programme/{COMING_YEAR}/sessions/{created.id}").get_data(
+        as_text=True
+    )
+    assert f'value="{COMING_YEAR}-10-17T14:00"' in edit
     assert f'<option selected value="{other.id}">Bea Marin</option>' in edit
 
 
 @pytest.mark.parametrize(
     ("changes", "message", "field"),
     [
-        ({"ends_at": "2030-10-17T08:00"}, "A session must end after it starts.", "ends_at"),
+        (
+            {"ends_at": f"{COMING_YEAR}-10-17T08:00"},
+            "A session must end after it starts.",
+            "ends_at",
+        ),
         ({"title": ""}, "This field is required.", "title"),
         (
             {"speakers-1-speaker_id": "{speaker}"},
@@ -329,8 +342,8 @@ def test_a_refused_session_keeps_what_was_typed(app, client, changes, message, f
     data = {
         "title": "Mon atelier",
         "kind": "workshop",
-        "starts_at": "2030-10-17T09:00",
-        "ends_at": "2030-10-17T10:00",
+        "starts_at": f"{COMING_YEAR}-10-17T09:00",
+        "ends_at": f"{COMING_YEAR}-10-17T10:00",
         "room_id": "",
         "language": "fr",
         "summary": "Texte saisi",
@@ -338,7 +351,7 @@ def test_a_refused_session_keeps_what_was_typed(app, client, changes, message, f
         "speakers-0-role": "speaker",
     }
     data.update({key: value.format(speaker=speaker.id) for key, value in changes.items()})
-    response = post_form(client, "/admin/programme/2030/sessions/new?lang=en", data)
+    response = post_form(client, f"/admin/programme/{COMING_YEAR}/sessions/new?lang=en", data)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert message in page and 'role="alert"' in page
@@ -351,7 +364,7 @@ def test_a_csrf_failure_shows_the_form_again_with_the_input(app, client):
     programme_with_one_of_each()
     organiser(client)
     response = client.post(
-        "/admin/programme/2030/sessions/new?lang=en",
+        f"/admin/programme/{COMING_YEAR}/sessions/new?lang=en",
         data={"title": "Gardé malgré tout", "kind": "panel", "csrf_token": "forged"},
     )
     page = response.get_data(as_text=True)
@@ -363,10 +376,10 @@ def test_a_csrf_failure_shows_the_form_again_with_the_input(app, client):
 def test_duplicate_then_edit_the_copy(app, client):
     _edition, _room, speaker, session = programme_with_one_of_each()
     organiser(client)
-    page = "/admin/programme/2030"
+    page = f"/admin/programme/{COMING_YEAR}"
     response = post_form(client, f"{page}/sessions/{session.id}/duplicate", {}, form_url=page)
     copy = db.session.scalar(sa.select(ProgrammeSession).where(ProgrammeSession.id != session.id))
-    assert response.headers["Location"] == f"/admin/programme/2030/sessions/{copy.id}"
+    assert response.headers["Location"] == f"/admin/programme/{COMING_YEAR}/sessions/{copy.id}"
     assert [link.speaker_id for link in copy.speaker_links] == [speaker.id]
 
 
@@ -376,7 +389,7 @@ def test_delete_asks_first(app, client, thing):
     ids = {"sessions": session.id, "rooms": room.id, "speakers": speaker.id}
     model = {"sessions": ProgrammeSession, "rooms": Room, "speakers": Speaker}[thing]
     organiser(client)
-    url = f"/admin/programme/2030/{thing}/{ids[thing]}/delete"
+    url = f"/admin/programme/{COMING_YEAR}/{thing}/{ids[thing]}/delete"
     question = client.get(url + "?lang=en").get_data(as_text=True)
     assert "Yes, delete" in question
     db.session.expire_all()
@@ -390,7 +403,7 @@ def test_speaker_with_photo_and_association(app, client):
     _edition, *_ = programme_with_one_of_each()
     association = make_association("aide-et-refuge", "Aide et refuge")
     organiser(client)
-    url = "/admin/programme/2030/speakers/new"
+    url = f"/admin/programme/{COMING_YEAR}/speakers/new"
     token = csrf_token(client, url)
     response = client.post(
         url,
@@ -412,7 +425,7 @@ def test_speaker_with_photo_and_association(app, client):
 def test_a_speaker_photo_that_is_not_an_image_is_refused(app, client):
     programme_with_one_of_each()
     organiser(client)
-    url = "/admin/programme/2030/speakers/new?lang=en"
+    url = f"/admin/programme/{COMING_YEAR}/speakers/new?lang=en"
     token = csrf_token(client, url)
     response = client.post(
         url,
@@ -434,12 +447,12 @@ def test_a_speaker_photo_that_is_not_an_image_is_refused(app, client):
 def test_copy_to_next_year(app, client):
     _edition, _room, _speaker, _session = programme_with_one_of_each()
     organiser(client)
-    page = "/admin/programme/2030"
+    page = f"/admin/programme/{COMING_YEAR}"
     response = post_form(
-        client, f"{page}/copy", {"target": "2031", "with_sessions": "y"}, form_url=page
+        client, f"{page}/copy", {"target": f"{NEXT_YEAR}", "with_sessions": "y"}, form_url=page
     )
-    assert response.headers["Location"] == "/admin/programme/2031"
-    target = db.session.scalar(sa.select(Edition).where(Edition.year == 2031))
+    assert response.headers["Location"] == f"/admin/programme/{NEXT_YEAR}"
+    target = db.session.scalar(sa.select(Edition).where(Edition.year == NEXT_YEAR))
     [copy] = services.list_sessions(target)
     assert copy.title == "Ouverture" and copy.starts_at == at(target, "09:00")
     assert [r.name for r in services.list_rooms(target)] == ["Salle A"]
@@ -449,7 +462,7 @@ def test_editing_a_speaker_keeps_or_removes_the_photo(app, client):
     _edition, _room, speaker, session = programme_with_one_of_each()
     etag = speaker.photo_etag
     organiser(client)
-    url = f"/admin/programme/2030/speakers/{speaker.id}"
+    url = f"/admin/programme/{COMING_YEAR}/speakers/{speaker.id}"
     form = client.get(url).get_data(as_text=True)
     assert 'value="ana@example.org"' in form and f"speakers/{speaker.id}/photo" in form
     assert (
@@ -467,19 +480,19 @@ def test_editing_a_speaker_keeps_or_removes_the_photo(app, client):
 def test_copy_needs_a_valid_target(app, client):
     programme_with_one_of_each()
     organiser(client)
-    page = "/admin/programme/2030"
-    for target in ("2030", "1999", ""):
+    page = f"/admin/programme/{COMING_YEAR}"
+    for target in (f"{COMING_YEAR}", "1999", ""):
         response = post_form(client, f"{page}/copy?lang=en", {"target": target}, form_url=page)
-        assert response.headers["Location"] == "/admin/programme/2030#copy", target
+        assert response.headers["Location"] == f"/admin/programme/{COMING_YEAR}#copy", target
         assert "Choose the edition to copy into." in client.get(page).get_data(as_text=True)
-    target = db.session.scalar(sa.select(Edition).where(Edition.year == 2031))
+    target = db.session.scalar(sa.select(Edition).where(Edition.year == NEXT_YEAR))
     assert services.list_rooms(target) == []
 
 
 def test_without_another_edition_copy_explains_what_to_do(app, client):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     organiser(client)
-    page = client.get("/admin/programme/2030?lang=en").get_data(as_text=True)
+    page = client.get(f"/admin/programme/{COMING_YEAR}?lang=en").get_data(as_text=True)
     assert "Create the next edition first" in page and "/copy" not in page
 
 
@@ -488,7 +501,7 @@ def test_renaming_a_room_to_a_taken_name_is_refused(app, client):
     make_room(edition, "Salle B")
     organiser(client)
     response = post_form(
-        client, f"/admin/programme/2030/rooms/{room.id}?lang=en", {"name": "Salle B"}
+        client, f"/admin/programme/{COMING_YEAR}/rooms/{room.id}?lang=en", {"name": "Salle B"}
     )
     assert response.status_code == 200
     assert "This edition already has a room with this name." in response.get_data(as_text=True)
@@ -499,15 +512,15 @@ def test_renaming_a_room_to_a_taken_name_is_refused(app, client):
 def test_editing_a_session_to_end_before_it_starts_is_refused(app, client):
     _edition, _room, _speaker, session = programme_with_one_of_each()
     organiser(client)
-    url = f"/admin/programme/2030/sessions/{session.id}?lang=en"
+    url = f"/admin/programme/{COMING_YEAR}/sessions/{session.id}?lang=en"
     response = post_form(
         client,
         url,
         {
             "title": "Ouverture déplacée",
             "kind": "opening",
-            "starts_at": "2030-10-17T11:00",
-            "ends_at": "2030-10-17T10:00",
+            "starts_at": f"{COMING_YEAR}-10-17T11:00",
+            "ends_at": f"{COMING_YEAR}-10-17T10:00",
             "room_id": "",
             "language": "fr",
         },
@@ -523,4 +536,6 @@ def test_a_speaker_without_photo_has_no_photo_address(app, client):
     edition, *_ = programme_with_one_of_each()
     plain = make_speaker(edition, "Sans photo")
     organiser(client)
-    assert client.get(f"/admin/programme/2030/speakers/{plain.id}/photo").status_code == 404
+    assert (
+        client.get(f"/admin/programme/{COMING_YEAR}/speakers/{plain.id}/photo").status_code == 404
+    )

@@ -10,7 +10,16 @@ from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.programme import services
 from colloquium.programme.models import ProgrammeSession
-from tests.factories import make_association, make_edition, make_room, make_session, make_speaker
+from tests.factories import (
+    COMING_YEAR,
+    FAR_YEAR,
+    PAST_YEAR,
+    make_association,
+    make_edition,
+    make_room,
+    make_session,
+    make_speaker,
+)
 
 UNPUBLISHED_URLS = (
     "/programme/{year}",
@@ -82,7 +91,7 @@ def urls(edition, things):
 
 
 def test_nothing_is_public_before_publishing(app, client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     things = small_programme(edition)
     for url in urls(edition, things):
         response = client.get(url)
@@ -95,7 +104,7 @@ def test_nothing_is_public_before_publishing(app, client):
 
 
 def test_unpublishing_hides_everything_again(app, client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     things = small_programme(edition)
     services.set_published(edition, True)
     assert all(client.get(url).status_code == 200 for url in urls(edition, things))
@@ -105,36 +114,37 @@ def test_unpublishing_hides_everything_again(app, client):
 
 
 def test_an_unknown_year_or_session_is_a_404(app, client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     services.set_published(edition, True)
     for url in ("/programme/2099", "/programme/sessions/999", "/programme/speakers/999"):
         assert client.get(url).status_code == 404
 
 
 def test_a_speaker_in_no_session_stays_private(app, client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     lonely = make_speaker(edition, "Pas encore confirmée")
     services.set_published(edition, True)
     assert client.get(f"/programme/speakers/{lonely.id}").status_code == 404
 
 
 def test_a_past_edition_stays_browsable_while_the_next_is_unpublished(app, client):
-    past = make_edition(2024, registration_opens_at=datetime(2024, 9, 1, tzinfo=UTC))
+    past = make_edition(PAST_YEAR, registration_opens_at=datetime(PAST_YEAR, 9, 1, tzinfo=UTC))
     services.set_published(past, True)
-    make_session(past, "Souvenir de 2024", room=make_room(past))
-    make_edition(2099)
-    assert b"Souvenir de 2024" in client.get("/programme/2024").data
-    assert b"Souvenir de 2024" not in client.get("/programme").data
+    make_session(past, f"Souvenir de {PAST_YEAR}", room=make_room(past))
+    make_edition(FAR_YEAR)
+    souvenir = f"Souvenir de {PAST_YEAR}".encode()
+    assert souvenir in client.get(f"/programme/{PAST_YEAR}").data
+    assert souvenir not in client.get("/programme").data
 
 
 # --- the published day ---------------------------------------------------------------------------
 
 
 def test_the_published_day_in_time_order_with_parallel_sessions(app, client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     small_programme(edition)
     services.set_published(edition, True)
-    page = client.get("/programme/2030?lang=en").get_data(as_text=True)
+    page = client.get(f"/programme/{COMING_YEAR}?lang=en").get_data(as_text=True)
     assert page.index("Ouverture du colloque") < page.index("Atelier hébergement")
     # The two 14:00 sessions sit in the same block of parallel sessions.
     blocks = page.split('class="programme-block"')
@@ -148,14 +158,14 @@ def test_the_published_day_in_time_order_with_parallel_sessions(app, client):
         "with interpretation",
         "Bea Moderatrice</a> (moderator)",
         "Last updated",
-        'href="/programme/2030.ics"',
+        f'href="/programme/{COMING_YEAR}.ics"',
     ):
         assert text in page, text
     assert "ana.private@example.org" not in page
 
 
 def test_the_current_edition_at_programme(app, client):
-    edition = make_edition(2099)
+    edition = make_edition(FAR_YEAR)
     small_programme(edition)
     services.set_published(edition, True)
     response = client.get("/programme")
@@ -164,12 +174,12 @@ def test_the_current_edition_at_programme(app, client):
 
 
 def test_times_are_shown_in_the_editions_time_zone(app, client):
-    edition = make_edition(2030, timezone="America/Martinique")
+    edition = make_edition(COMING_YEAR, timezone="America/Martinique")
     make_session(edition, "Petit matin", "08:15", "09:00", room=make_room(edition))
     services.set_published(edition, True)
-    page = client.get("/programme/2030").get_data(as_text=True)
+    page = client.get(f"/programme/{COMING_YEAR}").get_data(as_text=True)
     assert ">08:15</time>" in page and "\u2013<time" in page
-    assert 'datetime="2030-10-17T08:15-04:00"' in page
+    assert f'datetime="{COMING_YEAR}-10-17T08:15-04:00"' in page
 
 
 @pytest.mark.parametrize(
@@ -184,10 +194,10 @@ def test_times_are_shown_in_the_editions_time_zone(app, client):
     ],
 )
 def test_filters_by_kind_and_language(app, client, query, shown, hidden):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     small_programme(edition)
     services.set_published(edition, True)
-    page = client.get(f"/programme/2030?lang=en&{query}").get_data(as_text=True)
+    page = client.get(f"/programme/{COMING_YEAR}?lang=en&{query}").get_data(as_text=True)
     for title in shown:
         assert title in page, title
     for title in hidden:
@@ -197,16 +207,18 @@ def test_filters_by_kind_and_language(app, client, query, shown, hidden):
 
 
 def test_the_filter_form_works_without_javascript(app, client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     services.set_published(edition, True)
-    page = client.get("/programme/2030?kind=workshop").get_data(as_text=True)
-    assert '<form class="programme-filters" method="get" action="/programme/2030">' in page
+    page = client.get(f"/programme/{COMING_YEAR}?kind=workshop").get_data(as_text=True)
+    assert (
+        f'<form class="programme-filters" method="get" action="/programme/{COMING_YEAR}">' in page
+    )
     assert '<option value="workshop" selected>' in page
     assert '<label for="filter-kind">' in page and '<label for="filter-language">' in page
 
 
 def test_a_session_page(app, client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     things = small_programme(edition)
     services.set_published(edition, True)
     page = client.get(f"/programme/sessions/{things['workshop'].id}?lang=en").get_data(as_text=True)
@@ -217,7 +229,7 @@ def test_a_session_page(app, client):
 
 
 def test_a_speaker_page(app, client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     things = small_programme(edition)
     services.set_published(edition, True)
     page = client.get(f"/programme/speakers/{things['ana'].id}?lang=en").get_data(as_text=True)
@@ -226,16 +238,16 @@ def test_a_speaker_page(app, client):
     assert "ana.private@example.org" not in page
 
 
-def png_bytes(size=(40, 30), colour=(122, 31, 61)) -> bytes:
+def png_bytes() -> bytes:
     from PIL import Image
 
     out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="PNG")
+    Image.new("RGB", (40, 30), (122, 31, 61)).save(out, format="PNG")
     return out.getvalue()
 
 
 def test_a_speakers_photo(app, client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     things = small_programme(edition)
     services.set_speaker_photo(things["ana"], png_bytes())
     url = f"/programme/speakers/{things['ana'].id}/photo"
@@ -252,7 +264,7 @@ def test_a_speakers_photo(app, client):
 
 
 def test_a_photo_that_is_not_an_image_is_refused(app):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     speaker = make_speaker(edition)
     with pytest.raises(DomainError) as caught:
         services.set_speaker_photo(speaker, b"<svg onload=alert(1)>")
@@ -261,22 +273,6 @@ def test_a_photo_that_is_not_an_image_is_refused(app):
 
 
 # --- fixed query counts --------------------------------------------------------------------------
-
-
-def big_programme(edition, sessions: int):
-    rooms = [make_room(edition, f"Salle {n}") for n in range(4)]
-    speakers = [make_speaker(edition, f"Intervenant·e {n}") for n in range(10)]
-    for n in range(sessions):
-        make_session(
-            edition,
-            f"Session {n}",
-            f"{8 + n % 12:02d}:00",
-            f"{8 + n % 12:02d}:45",
-            room=rooms[n % 4],
-            speakers=[speakers[n % 10], (speakers[(n + 3) % 10], "moderator")],
-        )
-    services.set_published(edition, True)
-    db.session.commit()
 
 
 @pytest.mark.parametrize(
@@ -295,7 +291,7 @@ def big_programme(edition, sessions: int):
     ],
 )
 def test_the_query_count_does_not_grow_with_the_programme(app, client, count_queries, url):
-    edition = make_edition(2099)
+    edition = make_edition(FAR_YEAR)
     rooms = [make_room(edition, f"Salle {n}") for n in range(4)]
     speakers = [make_speaker(edition, f"Intervenant·e {n}") for n in range(10)]
     services.set_published(edition, True)
@@ -328,7 +324,7 @@ def test_the_query_count_does_not_grow_with_the_programme(app, client, count_que
 
 
 def test_a_speaker_page_links_to_a_member_association_only(app, client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     member = make_association("aide-et-refuge", "Aide et refuge")
     former = make_association("ancienne", "Ancienne association", is_member=False)
     linked = make_speaker(edition, "Lia Membre", association_id=member.id)

@@ -14,7 +14,13 @@ from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.registration import services
 from colloquium.registration.models import Registration
-from tests.factories import make_edition, make_registration, registration_details
+from tests.factories import (
+    COMING_YEAR,
+    NEXT_YEAR,
+    make_edition,
+    make_registration,
+    registration_details,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -26,10 +32,10 @@ def in_english(app):
 
 @pytest.fixture
 def after_the_colloquium(time_machine):
-    """Call it to move the clock to noon on the day after 17 October 2030."""
+    """Call it to move the clock to noon on the day after the coming 17 October."""
 
     def travel():
-        time_machine.move_to(datetime(2030, 10, 18, 12, tzinfo=ZoneInfo("Europe/Paris")))
+        time_machine.move_to(datetime(COMING_YEAR, 10, 18, 12, tzinfo=ZoneInfo("Europe/Paris")))
 
     return travel
 
@@ -60,7 +66,7 @@ def assert_seats_consistent(edition):
 
 
 def test_register_creates_an_unconfirmed_registration_and_mails_the_link(app, sent_mail):
-    edition = make_edition(2030, capacity=10)
+    edition = make_edition(COMING_YEAR, capacity=10)
     submission = services.register(
         edition,
         registration_details("  Ada.Lovelace@Example.ORG ", organisation=" ECTEH ", language="en"),
@@ -73,7 +79,8 @@ def test_register_creates_an_unconfirmed_registration_and_mails_the_link(app, se
     assert registration.organisation == "ECTEH"
     assert registration.privacy_policy_version == app.config["PRIVACY_POLICY_VERSION"]
     assert registration.consented_at is not None
-    assert registration.reference.startswith("OCT30-") and len(registration.reference) == 11
+    prefix = f"OCT{COMING_YEAR % 100:02d}-"
+    assert registration.reference.startswith(prefix) and len(registration.reference) == 11
     assert set(registration.reference[6:]) <= set(services.REFERENCE_ALPHABET)
     assert edition.seats_taken == 0  # an unconfirmed registration holds no seat
     [mail] = sent_mail
@@ -91,7 +98,7 @@ def test_register_creates_an_unconfirmed_registration_and_mails_the_link(app, se
 
 
 def test_a_second_registration_with_the_same_address_creates_nothing(app, sent_mail):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     first = services.register(edition, registration_details("ada@example.org"))
     db.session.commit()
     old_link = sent_mail[0]["context"]["manage_url"]
@@ -113,7 +120,7 @@ def test_a_second_registration_with_the_same_address_creates_nothing(app, sent_m
 
 
 def test_the_same_address_may_register_again_after_cancelling(app):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     registration, _ = make_registration(edition, "ada@example.org")
     services.cancel_registration(registration)
     db.session.commit()
@@ -124,11 +131,11 @@ def test_the_same_address_may_register_again_after_cancelling(app):
 
 
 def test_the_database_refuses_two_active_registrations_for_one_address(app):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     make_registration(edition, "ada@example.org")
     twin = Registration(
         edition_id=edition.id,
-        reference="OCT30-22222",
+        reference=f"OCT{COMING_YEAR % 100:02d}-22222",
         token_hash="0" * 64,
         status="confirmed",
         first_name="A",
@@ -147,8 +154,8 @@ def test_the_database_refuses_two_active_registrations_for_one_address(app):
 
 
 def test_one_address_may_register_for_two_editions(app):
-    make_registration(make_edition(2030), "ada@example.org")
-    make_registration(make_edition(2031), "ada@example.org")
+    make_registration(make_edition(COMING_YEAR), "ada@example.org")
+    make_registration(make_edition(NEXT_YEAR), "ada@example.org")
     assert count(email="ada@example.org") == 2
 
 
@@ -163,7 +170,7 @@ def test_one_address_may_register_for_two_editions(app):
     ],
 )
 def test_register_refuses_incomplete_details(app, values, field):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     with pytest.raises(DomainError) as caught:
         services.register(edition, registration_details(**values))
     assert caught.value.field == field
@@ -177,7 +184,7 @@ def test_register_refuses_incomplete_details(app, values, field):
 def test_register_refuses_outside_the_registration_window(app, opens, closes):
     now = datetime.now(UTC)
     edition = make_edition(
-        2030, registration_opens_at=now + opens, registration_closes_at=now + closes
+        COMING_YEAR, registration_opens_at=now + opens, registration_closes_at=now + closes
     )
     with pytest.raises(DomainError):
         services.register(edition, registration_details())
@@ -188,7 +195,7 @@ def test_register_refuses_outside_the_registration_window(app, opens, closes):
 
 
 def test_confirm_takes_a_seat_and_mails_the_ticket(app, sent_mail):
-    edition = make_edition(2030, capacity=2)
+    edition = make_edition(COMING_YEAR, capacity=2)
     registration, _ = make_registration(edition)
     services.confirm_registration(registration)
     db.session.commit()
@@ -205,7 +212,7 @@ def test_confirm_takes_a_seat_and_mails_the_ticket(app, sent_mail):
 
 
 def test_confirm_when_full_joins_the_waiting_list_in_order(app, sent_mail):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     make_registration(edition, "first@example.org", confirm=True)
     second, _ = make_registration(edition, "second@example.org", confirm=True)
     third, _ = make_registration(edition, "third@example.org", confirm=True)
@@ -222,7 +229,7 @@ def test_confirm_when_full_joins_the_waiting_list_in_order(app, sent_mail):
 
 
 def test_confirming_twice_is_refused_and_takes_no_second_seat(app):
-    edition = make_edition(2030, capacity=5)
+    edition = make_edition(COMING_YEAR, capacity=5)
     registration, _ = make_registration(edition, confirm=True)
     with pytest.raises(DomainError, match="already confirmed"):
         services.confirm_registration(registration)
@@ -232,14 +239,14 @@ def test_confirming_twice_is_refused_and_takes_no_second_seat(app):
 
 
 def test_confirming_a_waitlisted_registration_is_refused(app):
-    edition = make_edition(2030, capacity=0)
+    edition = make_edition(COMING_YEAR, capacity=0)
     registration, _ = make_registration(edition, confirm=True)
     with pytest.raises(DomainError, match="waiting list"):
         services.confirm_registration(registration)
 
 
 def test_confirming_a_cancelled_registration_is_refused(app):
-    edition = make_edition(2030, capacity=5)
+    edition = make_edition(COMING_YEAR, capacity=5)
     registration, _ = make_registration(edition)
     services.cancel_registration(registration)
     db.session.commit()
@@ -250,7 +257,7 @@ def test_confirming_a_cancelled_registration_is_refused(app):
 
 
 def test_confirming_after_the_colloquium_is_refused(app, after_the_colloquium):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     registration, _ = make_registration(edition)
     after_the_colloquium()
     with pytest.raises(DomainError, match="taken place"):
@@ -258,7 +265,7 @@ def test_confirming_after_the_colloquium_is_refused(app, after_the_colloquium):
 
 
 def test_an_organiser_may_confirm_over_capacity_as_an_override(app, sent_mail):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     make_registration(edition, "guest@example.org", confirm=True)
     speaker, _ = make_registration(edition, "speaker@example.org", confirm=True)
     assert speaker.status == "waitlisted"
@@ -277,7 +284,7 @@ def test_an_organiser_may_confirm_over_capacity_as_an_override(app, sent_mail):
 
 
 def test_an_organiser_confirmation_takes_a_free_seat_normally(app):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     registration, _ = make_registration(edition)
     services.confirm_over_capacity(registration)
     assert not registration.override
@@ -288,7 +295,7 @@ def test_an_organiser_confirmation_takes_a_free_seat_normally(app):
 
 
 def test_cancelling_frees_the_seat_for_the_oldest_waitlisted(app, sent_mail):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     seated, _ = make_registration(edition, "seated@example.org", confirm=True)
     first, _ = make_registration(edition, "first@example.org", confirm=True)
     second, _ = make_registration(edition, "second@example.org", confirm=True)
@@ -309,7 +316,7 @@ def test_cancelling_frees_the_seat_for_the_oldest_waitlisted(app, sent_mail):
 
 
 def test_cancelling_a_waitlisted_or_unconfirmed_one_frees_no_seat(app):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     make_registration(edition, "seated@example.org", confirm=True)
     waiting, _ = make_registration(edition, "waiting@example.org", confirm=True)
     unconfirmed, _ = make_registration(edition, "new@example.org")
@@ -321,7 +328,7 @@ def test_cancelling_a_waitlisted_or_unconfirmed_one_frees_no_seat(app):
 
 
 def test_cancelling_twice_is_refused(app):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     registration, _ = make_registration(edition, confirm=True)
     services.cancel_registration(registration)
     db.session.commit()
@@ -332,7 +339,7 @@ def test_cancelling_twice_is_refused(app):
 
 
 def test_cancelling_after_the_colloquium_is_refused(app, after_the_colloquium):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     registration, _ = make_registration(edition)
     after_the_colloquium()
     with pytest.raises(DomainError, match="taken place"):
@@ -340,7 +347,7 @@ def test_cancelling_after_the_colloquium_is_refused(app, after_the_colloquium):
 
 
 def test_promotion_passes_over_a_waitlisted_registration_cancelled_meanwhile(app):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     seated, _ = make_registration(edition, "seated@example.org", confirm=True)
     first, _ = make_registration(edition, "first@example.org", confirm=True)
     make_registration(edition, "second@example.org", confirm=True)
@@ -355,7 +362,7 @@ def test_promotion_passes_over_a_waitlisted_registration_cancelled_meanwhile(app
 
 
 def test_raising_the_capacity_promotes_in_order(app, sent_mail):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     make_registration(edition, "seated@example.org", confirm=True)
     waiting = [make_registration(edition, f"w{n}@example.org", confirm=True)[0] for n in range(4)]
     sent_mail.clear()
@@ -369,10 +376,10 @@ def test_raising_the_capacity_promotes_in_order(app, sent_mail):
 
 
 def test_raising_the_capacity_from_the_command_line_promotes(app, runner):
-    edition = make_edition(2030, capacity=0)
+    edition = make_edition(COMING_YEAR, capacity=0)
     registration, _ = make_registration(edition, confirm=True)
     assert registration.status == "waitlisted"
-    result = runner.invoke(args=["edition", "update", "2030", "--capacity", "1"])
+    result = runner.invoke(args=["edition", "update", f"{COMING_YEAR}", "--capacity", "1"])
     assert result.exit_code == 0, result.output
     assert "1 seats (1 taken)" in result.output
     db.session.expire_all()
@@ -380,7 +387,7 @@ def test_raising_the_capacity_from_the_command_line_promotes(app, runner):
 
 
 def test_changing_other_things_of_an_edition_promotes_nobody(app):
-    edition = make_edition(2030, capacity=0)
+    edition = make_edition(COMING_YEAR, capacity=0)
     registration, _ = make_registration(edition, confirm=True)
     editions.update_edition(edition, editions.EditionChanges(city="Lyon"))
     assert registration.status == "waitlisted"
@@ -390,7 +397,7 @@ def test_changing_other_things_of_an_edition_promotes_nobody(app):
 
 
 def test_update_details(app):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     registration, _ = make_registration(edition)
     services.update_details(
         registration,
@@ -412,28 +419,28 @@ def test_update_details(app):
     ],
 )
 def test_update_details_refuses_bad_values(app, changes, field):
-    registration, _ = make_registration(make_edition(2030))
+    registration, _ = make_registration(make_edition(COMING_YEAR))
     with pytest.raises(DomainError) as caught:
         services.update_details(registration, services.DetailChanges(**changes))
     assert caught.value.field == field
 
 
 def test_a_cancelled_registration_cannot_be_edited(app):
-    registration, _ = make_registration(make_edition(2030))
+    registration, _ = make_registration(make_edition(COMING_YEAR))
     services.cancel_registration(registration)
     with pytest.raises(DomainError, match="cancelled"):
         services.update_details(registration, services.DetailChanges(first_name="X"))
 
 
 def test_details_cannot_change_after_the_colloquium(app, after_the_colloquium):
-    registration, _ = make_registration(make_edition(2030))
+    registration, _ = make_registration(make_edition(COMING_YEAR))
     after_the_colloquium()
     with pytest.raises(DomainError, match="taken place"):
         services.update_details(registration, services.DetailChanges(first_name="X"))
 
 
 def test_erasure_removes_personal_data_frees_the_seat_and_promotes(app, sent_mail):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     registration, token = make_registration(
         edition,
         "ada@example.org",
@@ -461,7 +468,7 @@ def test_erasure_removes_personal_data_frees_the_seat_and_promotes(app, sent_mai
 
 
 def test_erasing_two_registrations_of_one_edition(app):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     for address in ("a@example.org", "b@example.org"):
         registration, _ = make_registration(edition, address, confirm=True)
         services.erase_registration(registration)
@@ -471,7 +478,7 @@ def test_erasing_two_registrations_of_one_edition(app):
 
 
 def test_erasure_is_allowed_after_the_colloquium(app, after_the_colloquium):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     registration, _ = make_registration(edition, confirm=True)
     after_the_colloquium()
     services.erase_registration(registration)
@@ -481,7 +488,7 @@ def test_erasure_is_allowed_after_the_colloquium(app, after_the_colloquium):
 
 
 def test_export_holds_every_personal_field(app):
-    edition = make_edition(2030, capacity=0)
+    edition = make_edition(COMING_YEAR, capacity=0)
     registration, _ = make_registration(edition, confirm=True, dietary_requirements="Halal")
     data = services.export_registration(registration)
     json.dumps(data)  # plain JSON values only
@@ -490,15 +497,15 @@ def test_export_holds_every_personal_field(app):
     assert data["status"] == "waitlisted" and data["waitlist_position"] == 1
     assert data["privacy_policy_version"] == app.config["PRIVACY_POLICY_VERSION"]
     assert data["edition"] == {
-        "year": 2030,
-        "title": "Colloquium of 17 October 2030",
-        "date": "2030-10-17",
+        "year": COMING_YEAR,
+        "title": f"Colloquium of 17 October {COMING_YEAR}",
+        "date": f"{COMING_YEAR}-10-17",
     }
     assert "token_hash" not in data
 
 
 def test_purge_deletes_only_unconfirmed_registrations_older_than_7_days(app):
-    edition = make_edition(2030, capacity=5)
+    edition = make_edition(COMING_YEAR, capacity=5)
     old, _ = make_registration(edition, "old@example.org")
     make_registration(edition, "recent@example.org")
     confirmed_long_ago, _ = make_registration(edition, "kept@example.org", confirm=True)
@@ -514,7 +521,7 @@ def test_purge_deletes_only_unconfirmed_registrations_older_than_7_days(app):
 
 
 def test_check_in_by_reference(app):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     registration, _ = make_registration(edition, confirm=True)
     found = services.find_by_reference(registration.reference.lower() + " ")
     assert found == registration
@@ -528,7 +535,7 @@ def test_check_in_by_reference(app):
 
 @pytest.mark.parametrize("capacity", [0, 1])
 def test_only_a_confirmed_registration_is_checked_in(app, capacity):
-    registration, _ = make_registration(make_edition(2030, capacity=capacity))
+    registration, _ = make_registration(make_edition(COMING_YEAR, capacity=capacity))
     if capacity == 0:
         services.confirm_registration(registration)  # waitlisted
     with pytest.raises(DomainError, match="Only a confirmed registration"):

@@ -11,7 +11,14 @@ from colloquium.accounts.models import User
 from colloquium.audit.models import AuditEntry
 from colloquium.extensions import db
 from colloquium.registration import services as registrations
-from tests.factories import make_association, make_edition, make_registration, make_user
+from tests.factories import (
+    COMING_YEAR,
+    NEXT_YEAR,
+    make_association,
+    make_edition,
+    make_registration,
+    make_user,
+)
 from tests.web import csrf_token, log_in
 
 
@@ -26,8 +33,8 @@ def people(app):
 
 @pytest.fixture
 def edition(app, people):
-    """The 2030 edition, two seats: two confirmed, one waitlisted, one unconfirmed, one erased."""
-    edition = make_edition(2030, capacity=2)
+    """The coming edition, two seats: two confirmed, one waitlisted, one unconfirmed, one erased."""
+    edition = make_edition(COMING_YEAR, capacity=2)
     first, _ = make_registration(
         edition, "ada@example.org", confirm=True, organisation="Amicale du Nid"
     )
@@ -63,9 +70,9 @@ def _audit_entries():
     return db.session.scalars(sa.select(AuditEntry)).all()
 
 
-def _export(client, year=2030):
-    token = csrf_token(client, f"/admin/registrations/{year}")
-    return client.post(f"/admin/registrations/{year}/export", data={"csrf_token": token})
+def _export(client):
+    token = csrf_token(client, f"/admin/registrations/{COMING_YEAR}")
+    return client.post(f"/admin/registrations/{COMING_YEAR}/export", data={"csrf_token": token})
 
 
 def _rows(response):
@@ -83,8 +90,8 @@ def test_only_organisers_see_and_export_registrations(app, edition, who, expecte
     token = csrf_token(client, "/password/reset")
     for method, url in [
         ("GET", "/admin/registrations/"),
-        ("GET", "/admin/registrations/2030"),
-        ("POST", "/admin/registrations/2030/export"),
+        ("GET", f"/admin/registrations/{COMING_YEAR}"),
+        ("POST", f"/admin/registrations/{COMING_YEAR}/export"),
         ("GET", "/admin/audit/"),
     ]:
         data = {"csrf_token": token} if method == "POST" else None
@@ -96,7 +103,7 @@ def test_only_organisers_see_and_export_registrations(app, edition, who, expecte
             assert response.status_code == 404, url
         elif url == "/admin/registrations/":
             assert response.status_code == 302
-            assert response.headers["Location"] == "/admin/registrations/2030"
+            assert response.headers["Location"] == f"/admin/registrations/{COMING_YEAR}"
         else:
             assert response.status_code == 200, url
             assert response.headers["Cache-Control"] == "no-store", url
@@ -111,23 +118,25 @@ def test_without_an_edition_the_page_says_so(app, people):
 
 def test_an_unknown_year_is_not_found_and_its_export_not_logged(app, edition):
     client = _organiser(app)
-    assert client.get("/admin/registrations/2031").status_code == 404
-    token = csrf_token(client, "/admin/registrations/2030")
-    response = client.post("/admin/registrations/2031/export", data={"csrf_token": token})
+    assert client.get(f"/admin/registrations/{NEXT_YEAR}").status_code == 404
+    token = csrf_token(client, f"/admin/registrations/{COMING_YEAR}")
+    response = client.post(f"/admin/registrations/{NEXT_YEAR}/export", data={"csrf_token": token})
     assert response.status_code == 404
     assert _audit_entries() == []
 
 
 def test_an_export_without_a_valid_csrf_token_is_refused_and_not_logged(app, edition):
     client = _organiser(app)
-    response = client.post("/admin/registrations/2030/export", data={"csrf_token": "forged"})
+    response = client.post(
+        f"/admin/registrations/{COMING_YEAR}/export", data={"csrf_token": "forged"}
+    )
     assert response.status_code == 400
     assert "text/csv" not in response.headers["Content-Type"]
     assert _audit_entries() == []
 
 
 def test_the_counts_include_erased_registrations_but_the_list_does_not(app, edition):
-    page = _organiser(app).get("/admin/registrations/2030").get_data(as_text=True)
+    page = _organiser(app).get(f"/admin/registrations/{COMING_YEAR}").get_data(as_text=True)
     counts = page.split("<table")[0]
     for label, number in [
         ("Confirmed", 2),
@@ -154,19 +163,21 @@ def test_the_counts_include_erased_registrations_but_the_list_does_not(app, edit
 
 def test_the_list_is_filtered_by_status_and_shows_the_place_in_line(app, edition):
     client = _organiser(app)
-    page = client.get("/admin/registrations/2030?status=waitlisted").get_data(as_text=True)
+    page = client.get(f"/admin/registrations/{COMING_YEAR}?status=waitlisted").get_data(
+        as_text=True
+    )
     table = page.split("<table")[1]
     assert table.count('<th scope="row">') == 1
     assert "Cyd Lovelace" in table
     assert "no. 1 in line" in table
     assert '<option value="waitlisted" selected>' in page
 
-    page = client.get("/admin/registrations/2030?status=cancelled").get_data(as_text=True)
+    page = client.get(f"/admin/registrations/{COMING_YEAR}?status=cancelled").get_data(as_text=True)
     assert "<table" not in page
     assert "No registration to list here." in page
 
     # An unknown status lists everything rather than failing.
-    page = client.get("/admin/registrations/2030?status=nonsense").get_data(as_text=True)
+    page = client.get(f"/admin/registrations/{COMING_YEAR}?status=nonsense").get_data(as_text=True)
     assert page.split("<table")[1].count('<th scope="row">') == 4
 
 
@@ -176,31 +187,31 @@ def _many(edition, count):
 
 
 def test_the_list_is_paginated(app, people):
-    edition = make_edition(2030, capacity=500)
+    edition = make_edition(COMING_YEAR, capacity=500)
     _many(edition, 105)
     client = _organiser(app)
-    first = client.get("/admin/registrations/2030").get_data(as_text=True)
+    first = client.get(f"/admin/registrations/{COMING_YEAR}").get_data(as_text=True)
     assert first.split("<table")[1].count('<th scope="row">') == 100
     assert "page 1 of 2" in first
     assert "Person000" in first and "Person104" not in first
-    assert 'href="/admin/registrations/2030?page=2"' in first
-    second = client.get("/admin/registrations/2030?page=2").get_data(as_text=True)
+    assert f'href="/admin/registrations/{COMING_YEAR}?page=2"' in first
+    second = client.get(f"/admin/registrations/{COMING_YEAR}?page=2").get_data(as_text=True)
     assert second.split("<table")[1].count('<th scope="row">') == 5
     assert "Person104" in second and "Person000" not in second
 
 
 @pytest.mark.parametrize("count", [3, 60])
 def test_the_list_has_a_fixed_query_count(app, people, count_queries, count):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     _many(edition, count)
     # Some of them on the waiting list, so that the places in line are looked up too.
     for registration in db.session.scalars(sa.select(registrations.Registration)).all()[::2]:
         registrations.confirm_registration(registration)
     db.session.commit()
     client = _organiser(app)
-    client.get("/admin/registrations/2030")
+    client.get(f"/admin/registrations/{COMING_YEAR}")
     with count_queries() as queries:
-        response = client.get("/admin/registrations/2030")
+        response = client.get(f"/admin/registrations/{COMING_YEAR}")
     assert response.status_code == 200
     # The account, the edition, the counts, the page's total and rows, the places in line.
     assert len(queries) == 6
@@ -211,7 +222,7 @@ def test_the_export_is_a_csv_file_of_every_registration_with_personal_data(app, 
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="registrations-2030.csv"'
+        f'attachment; filename="registrations-{COMING_YEAR}.csv"'
     )
     assert response.headers["Cache-Control"] == "no-store"
     rows = _rows(response)
@@ -233,7 +244,7 @@ def test_the_export_is_a_csv_file_of_every_registration_with_personal_data(app, 
 
 
 def test_the_export_keeps_accents_commas_quotes_and_new_lines(app, people):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     make_registration(
         edition,
         "zoe@example.org",
@@ -249,7 +260,7 @@ def test_the_export_keeps_accents_commas_quotes_and_new_lines(app, people):
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_the_export_disarms_spreadsheet_formulas(app, people, start):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     registration, _ = make_registration(edition, "mal@example.org")
     # Set on the row itself: the form strips the leading tab and carriage return, the guard
     # must not depend on it.
@@ -270,7 +281,7 @@ def test_the_export_writes_one_audit_entry_without_personal_data(app, edition):
     assert entry.actor_id == organiser.id
     assert entry.actor_email == "organiser@example.org"
     assert entry.action == "registrations.export"
-    assert entry.target == "edition:2030"
+    assert entry.target == f"edition:{COMING_YEAR}"
     assert entry.details == {"rows": 4}
     assert "@" not in str(entry.details)
 
@@ -278,7 +289,7 @@ def test_the_export_writes_one_audit_entry_without_personal_data(app, edition):
 def test_the_list_and_the_audit_log_speak_french(app, edition):
     client = _organiser(app)
     _export(client)
-    page = client.get("/admin/registrations/2030?lang=fr").get_data(as_text=True)
+    page = client.get(f"/admin/registrations/{COMING_YEAR}?lang=fr").get_data(as_text=True)
     assert "<dt>Liste d\u2019attente</dt><dd>1</dd>" in page
     assert "Tout exporter en CSV" in page
     assert "n° 1 dans la file" in page

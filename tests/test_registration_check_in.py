@@ -9,14 +9,20 @@ from colloquium.extensions import db
 from colloquium.registration import services as registrations
 from colloquium.registration.documents import check_in_url
 from colloquium.registration.models import Registration
-from tests.factories import make_association, make_edition, make_registration, make_user
+from tests.factories import (
+    COMING_YEAR,
+    make_association,
+    make_edition,
+    make_registration,
+    make_user,
+)
 from tests.web import csrf_token, log_in
 
 
 @pytest.fixture
 def door(app):
     """An edition with one confirmed attendee, and accounts of every kind."""
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     confirmed, _token = make_registration(
         edition, "ada@example.org", confirm=True, accessibility_needs="Wheelchair access"
     )

@@ -18,7 +18,7 @@ from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.registration import services
 from colloquium.registration.models import Registration
-from tests.factories import make_edition, make_registration, registration_details
+from tests.factories import COMING_YEAR, make_edition, make_registration, registration_details
 
 POOL = 20  # connections in flight at once; the other threads queue for one, as in production
 CONCURRENT = {
@@ -121,7 +121,7 @@ def unconfirmed(edition, count, prefix):
 
 
 def run_fifty_confirmations_for_ten_seats(app):
-    edition = make_edition(2030, capacity=10)
+    edition = make_edition(COMING_YEAR, capacity=10)
     ids = unconfirmed(edition, 50, "c")
     outcome = storm(app, [(confirm, registration_id) for registration_id in ids])
     return edition.id, outcome
@@ -146,7 +146,7 @@ def test_fifty_threads_confirming_for_ten_seats(concurrent_app):
 
 
 def test_the_same_registration_confirmed_by_many_threads_takes_one_seat(concurrent_app):
-    edition = make_edition(2030, capacity=10)
+    edition = make_edition(COMING_YEAR, capacity=10)
     registration, _ = make_registration(edition)
     outcome = storm(concurrent_app, [(confirm, registration.id)] * 30)
     assert outcome.errors == []
@@ -156,7 +156,7 @@ def test_the_same_registration_confirmed_by_many_threads_takes_one_seat(concurre
 
 
 def test_confirmations_and_cancellations_mixed_promote_in_order(concurrent_app):
-    edition = make_edition(2030, capacity=10)
+    edition = make_edition(COMING_YEAR, capacity=10)
     seated = unconfirmed(edition, 10, "s")
     waiting = unconfirmed(edition, 20, "w")
     for registration_id in seated + waiting:  # one by one: the waiting list's order is known
@@ -184,7 +184,7 @@ def test_confirmations_and_cancellations_mixed_promote_in_order(concurrent_app):
 
 
 def test_cancellations_beyond_the_waiting_list_leave_seats_to_newcomers(concurrent_app):
-    edition = make_edition(2030, capacity=10)
+    edition = make_edition(COMING_YEAR, capacity=10)
     seated = unconfirmed(edition, 10, "s")
     waiting = unconfirmed(edition, 3, "w")
     for registration_id in seated + waiting:
@@ -246,7 +246,7 @@ def test_control_a_check_then_act_confirmation_is_caught(concurrent_app, monkeyp
 def test_the_same_address_submitted_by_many_threads_at_once_registers_once(
     concurrent_app, sent_mail
 ):
-    edition = make_edition(2030, capacity=10)
+    edition = make_edition(COMING_YEAR, capacity=10)
     edition_id = edition.id
     db.session.commit()
     start = threading.Barrier(30, timeout=120)

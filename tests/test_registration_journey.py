@@ -13,7 +13,8 @@ from colloquium.extensions import db
 from colloquium.mail.delivery import deliver_due
 from colloquium.registration import services
 from colloquium.registration.models import Registration
-from tests.factories import make_edition, make_registration
+from tests.factories import COMING_YEAR, make_edition, make_registration
+from tests.web import csrf_token
 
 FORM = {
     "first_name": "Ada",
@@ -30,11 +31,6 @@ LINK = re.compile(r"http://colloquium\.test/registration/([\w-]+)")
 def smtp(app, smtp_server):
     smtp_server.configure(app)
     return smtp_server
-
-
-def csrf_token(client, url: str) -> str:
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def deliver(smtp, count: int):
@@ -55,7 +51,7 @@ def attachments_of(message) -> dict:
 
 
 def test_register_confirm_and_receive_the_ticket(app, client, smtp):
-    edition = make_edition(2030, capacity=10, venue_name="Halle aux grains", city="Toulouse")
+    edition = make_edition(COMING_YEAR, capacity=10, venue_name="Halle aux grains", city="Toulouse")
     response = client.post(
         "/register", data={**FORM, "csrf_token": csrf_token(client, "/register")}
     )
@@ -63,7 +59,9 @@ def test_register_confirm_and_receive_the_ticket(app, client, smtp):
 
     [welcome] = deliver(smtp, 1)
     assert welcome["To"] == "ada@example.org"
-    assert welcome["Subject"] == "Confirm your registration: Colloquium of 17 October 2030"
+    assert (
+        welcome["Subject"] == f"Confirm your registration: Colloquium of 17 October {COMING_YEAR}"
+    )
     body = text_of(welcome)
     assert body.startswith("Hello Ada,")
     token = LINK.search(body).group(1)
@@ -85,7 +83,7 @@ def test_register_confirm_and_receive_the_ticket(app, client, smtp):
 
     [ticket] = deliver(smtp, 1)
     registration = db.session.get(Registration, 1)
-    assert ticket["Subject"] == "Your seat is confirmed: Colloquium of 17 October 2030"
+    assert ticket["Subject"] == f"Your seat is confirmed: Colloquium of 17 October {COMING_YEAR}"
     body = text_of(ticket)
     assert f"\n\nYour reference: {registration.reference}. Show" in body  # paragraphs kept
     assert "Halle aux grains, Toulouse" in body
@@ -104,13 +102,13 @@ def test_register_confirm_and_receive_the_ticket(app, client, smtp):
     assert ics.get_content_type() == "text/calendar"
     calendar = icalendar.Calendar.from_ical(ics.get_payload(decode=True))
     [event] = calendar.walk("VEVENT")
-    assert str(event["SUMMARY"]) == "Colloquium of 17 October 2030"
+    assert str(event["SUMMARY"]) == f"Colloquium of 17 October {COMING_YEAR}"
     assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Paris"
     assert edition.id == registration.edition_id
 
 
 def test_a_duplicate_registration_gets_a_new_link_by_mail(client, smtp):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     for _ in range(2):
         client.post("/register", data={**FORM, "csrf_token": csrf_token(client, "/register")})
     first, second = deliver(smtp, 2)
@@ -122,7 +120,7 @@ def test_a_duplicate_registration_gets_a_new_link_by_mail(client, smtp):
 
 
 def test_waiting_list_promotion_and_cancellation_mails_in_each_language(app, client, smtp):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     seated, token = make_registration(edition, "seated@example.org", confirm=True, language="en")
     make_registration(edition, "waiting@example.org", confirm=True, language="fr")
     messages = deliver(smtp, 4)  # two links (unused here), one ticket, one waiting-list mail
@@ -135,16 +133,16 @@ def test_waiting_list_promotion_and_cancellation_mails_in_each_language(app, cli
     client.post(f"{manage}/cancel", data={"csrf_token": csrf_token(client, manage)})
     cancelled, promoted = deliver(smtp, 2)
     assert cancelled["To"] == "seated@example.org"
-    assert cancelled["Subject"] == "Registration cancelled: Colloquium of 17 October 2030"
+    assert cancelled["Subject"] == f"Registration cancelled: Colloquium of 17 October {COMING_YEAR}"
     assert seated.reference in text_of(cancelled)
     assert promoted["To"] == "waiting@example.org"
-    assert promoted["Subject"] == "Une place vous attend : Colloque du 17 octobre 2030"
+    assert promoted["Subject"] == f"Une place vous attend : Colloque du 17 octobre {COMING_YEAR}"
     assert "une place s\u2019est libérée" in text_of(promoted)
     assert len(list(promoted.iter_attachments())) == 2
 
 
 def test_purge_runs_as_a_retention_step(app, runner):
-    registration, _ = make_registration(make_edition(2030))
+    registration, _ = make_registration(make_edition(COMING_YEAR))
     registration.created_at = datetime.now(UTC) - timedelta(days=8)
     registration_id = registration.id
     db.session.commit()

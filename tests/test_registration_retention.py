@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from colloquium.extensions import db
 from colloquium.registration import services as registrations
 from colloquium.registration.models import Registration
-from tests.factories import make_edition, make_registration
+from tests.factories import COMING_YEAR, NEXT_YEAR, PAST_YEAR, make_edition, make_registration
 
 
 def _rows(edition):
@@ -18,8 +18,8 @@ def _rows(edition):
 
 
 def test_past_editions_are_anonymised_and_counted_still(app):
-    old = make_edition(2029, capacity=5)
-    recent = make_edition(2030, capacity=5)
+    old = make_edition(COMING_YEAR, capacity=5)
+    recent = make_edition(NEXT_YEAR, capacity=5)
     for email in ("ada@example.org", "bob@example.org"):
         make_registration(
             old, email, confirm=True, organisation="Refuge", dietary_requirements="Vegan"
@@ -27,9 +27,9 @@ def test_past_editions_are_anonymised_and_counted_still(app):
     make_registration(recent, "ada@example.org", confirm=True)
     db.session.commit()
 
-    # 2029-10-17 + 90 days = 2030-01-15: anonymised from the 16th, not before.
-    assert registrations.anonymise_past_editions(today=date(2030, 1, 15)) == 0
-    assert registrations.anonymise_past_editions(today=date(2030, 1, 16)) == 2
+    # 17 October + 90 days = 15 January of the next year: anonymised from the 16th, not before.
+    assert registrations.anonymise_past_editions(today=date(NEXT_YEAR, 1, 15)) == 0
+    assert registrations.anonymise_past_editions(today=date(NEXT_YEAR, 1, 16)) == 2
     db.session.commit()
 
     rows = _rows(old)
@@ -44,15 +44,15 @@ def test_past_editions_are_anonymised_and_counted_still(app):
         assert "example.org" not in row.email and row.token_hash is None
         assert row.erased_at is not None
     assert _rows(recent)[0].email == "ada@example.org"
-    assert registrations.anonymise_past_editions(today=date(2030, 1, 16)) == 0  # idempotent
+    assert registrations.anonymise_past_editions(today=date(NEXT_YEAR, 1, 16)) == 0  # idempotent
 
 
 def test_the_purge_command_runs_it_with_the_configured_retention(make_app):
     app = make_app({"RETENTION_DAYS": 0})
     with app.app_context():
-        edition = make_edition(2030, capacity=5)
+        edition = make_edition(COMING_YEAR, capacity=5)
         make_registration(edition, "ada@example.org", confirm=True)
-        edition.year, edition.date = 2020, date(2020, 10, 17)  # it has taken place since
+        edition.year, edition.date = PAST_YEAR, date(PAST_YEAR, 10, 17)  # it has taken place
         db.session.commit()
         result = app.test_cli_runner().invoke(args=["privacy", "purge"])
         assert result.exit_code == 0, result.output

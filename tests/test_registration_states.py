@@ -24,7 +24,7 @@ from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.registration import services
 from colloquium.registration.models import Registration
-from tests.factories import registration_details
+from tests.factories import COMING_YEAR, registration_details
 
 ADDRESSES = [f"person{n}@example.org" for n in range(8)]
 
@@ -36,7 +36,9 @@ class RegistrationRules(RuleBasedStateMachine):
     def open_an_edition(self, capacity):
         db.session.execute(sa.delete(Registration))  # each run starts from an empty database
         db.session.execute(sa.delete(Edition))
-        self.edition = editions.create_edition(2030, editions.EditionChanges(capacity=capacity))
+        self.edition = editions.create_edition(
+            COMING_YEAR, editions.EditionChanges(capacity=capacity)
+        )
         db.session.commit()
         self.capacity = capacity
         self.status: dict[int, str] = {}  # registration id -> the state the rules predict

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
 from colloquium.registration.models import Registration
-from tests.factories import make_edition, make_registration
+from tests.factories import COMING_YEAR, NEXT_YEAR, make_edition, make_registration
+from tests.web import csrf_token
 
 FORM = {
     "first_name": "Ada",
@@ -26,11 +27,6 @@ FORM = {
     "dietary_requirements": "Vegetarian",
     "consent_privacy": "y",
 }
-
-
-def csrf_token(client, url: str) -> str:
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def submit(client, **changes):
@@ -51,7 +47,7 @@ def token_from(mail: dict) -> str:
 
 
 def test_the_form_has_every_field_labelled_and_shows_the_seats_left(client):
-    make_edition(2030, capacity=40)
+    make_edition(COMING_YEAR, capacity=40)
     response = client.get("/register?lang=en")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -77,28 +73,28 @@ def test_the_form_has_every_field_labelled_and_shows_the_seats_left(client):
 
 
 def test_the_menu_and_the_home_page_link_to_the_form(client):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     html = client.get("/?lang=en").get_data(as_text=True)
     assert '<a href="/register">Register</a>' in html
     assert 'class="button button-primary" href="/register"' in html
 
 
 def test_the_form_in_french(client):
-    make_edition(2030, capacity=1)
+    make_edition(COMING_YEAR, capacity=1)
     html = client.get("/register?lang=fr").get_data(as_text=True)
     assert "1 place restante sur 1" in html
     assert re.search(r'<input checked[^>]*value="fr"', html)
 
 
 def test_a_full_edition_still_takes_registrations_for_the_waiting_list(client):
-    make_edition(2030, capacity=0)
+    make_edition(COMING_YEAR, capacity=0)
     html = client.get("/register?lang=en").get_data(as_text=True)
     assert "join the waiting list" in html
     assert 'name="first_name"' in html
 
 
 def test_submitting_creates_an_unconfirmed_registration_and_mails_the_link(client, sent_mail):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     response = submit(client)
     assert response.status_code == 302
     assert response.headers["Location"] == "/register/sent"
@@ -115,7 +111,7 @@ def test_submitting_creates_an_unconfirmed_registration_and_mails_the_link(clien
 
 
 def test_a_duplicate_submission_shows_the_same_page_creates_nothing_and_resends(client, sent_mail):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     first = submit(client)
     second = submit(client, email=" ADA@example.org ", first_name="Mallory")
     assert first.status_code == second.status_code == 302
@@ -128,7 +124,7 @@ def test_a_duplicate_submission_shows_the_same_page_creates_nothing_and_resends(
 
 
 def test_errors_are_shown_next_to_the_fields_and_input_is_kept(client, sent_mail):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     response = submit(client, first_name="", email="not-an-address", consent_privacy="")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -146,7 +142,7 @@ def test_errors_are_shown_next_to_the_fields_and_input_is_kept(client, sent_mail
 
 
 def test_the_honeypot_answers_like_success_and_records_nothing(client, sent_mail):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     response = submit(client, website="http://spam.example")
     assert response.status_code == 302
     assert response.headers["Location"] == "/register/sent"
@@ -157,7 +153,7 @@ def test_submissions_are_rate_limited_per_address(make_app):
     app = make_app({"REGISTRATION_RATE_LIMIT": "3 per hour"})
     client = app.test_client()
     with app.app_context():
-        make_edition(2030)
+        make_edition(COMING_YEAR)
         token = csrf_token(client, "/register")
         codes = [
             client.post(
@@ -178,7 +174,7 @@ def test_submissions_are_rate_limited_per_address(make_app):
 
 
 def test_a_csrf_failure_shows_the_form_again_with_the_input(client, sent_mail):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     response = client.post("/register?lang=en", data={**FORM, "csrf_token": "stale"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -188,7 +184,7 @@ def test_a_csrf_failure_shows_the_form_again_with_the_input(client, sent_mail):
     assert re.search(r'<input checked[^>]*value="research"', html)
     assert 'name="csrf_token"' in html  # a fresh token: sending again works
     assert registrations() == [] and sent_mail == []
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    token = csrf_token(client, html=html)
     assert client.post("/register", data={**FORM, "csrf_token": token}).status_code == 302
 
 
@@ -204,7 +200,9 @@ def test_the_form_is_closed_outside_the_window_and_says_when(make_app, opens, cl
     client = app.test_client()
     with app.app_context():
         now = datetime.now(UTC)
-        make_edition(2030, registration_opens_at=now + opens, registration_closes_at=now + closes)
+        make_edition(
+            COMING_YEAR, registration_opens_at=now + opens, registration_closes_at=now + closes
+        )
         response = client.get("/register?lang=en")
         assert response.status_code == 200
         html = response.get_data(as_text=True)
@@ -221,8 +219,8 @@ def test_the_form_is_closed_without_an_edition(client):
 
 
 def test_the_form_runs_a_fixed_number_of_queries(client, count_queries):
-    make_edition(2030)
-    make_edition(2031)
+    make_edition(COMING_YEAR)
+    make_edition(NEXT_YEAR)
     with count_queries() as queries:
         assert client.get("/register").status_code == 200
     assert len(queries) == 1, queries
@@ -232,7 +230,7 @@ def test_the_form_runs_a_fixed_number_of_queries(client, count_queries):
 
 
 def test_wrong_tokens_are_plain_404s(client):
-    make_edition(2030)
+    make_edition(COMING_YEAR)
     for url in (
         "/registration/nope",
         "/registration/nope/edit",
@@ -244,7 +242,7 @@ def test_wrong_tokens_are_plain_404s(client):
 
 
 def test_the_manage_page_shows_the_state_and_a_confirm_button(client):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     _, token = make_registration(edition, dietary_requirements="Vegan")
     response = client.get(f"/registration/{token}?lang=en")
     assert response.status_code == 200
@@ -258,13 +256,13 @@ def test_the_manage_page_shows_the_state_and_a_confirm_button(client):
 
 
 def test_confirming_is_a_post_only(client):
-    registration, token = make_registration(make_edition(2030))
+    registration, token = make_registration(make_edition(COMING_YEAR))
     assert client.get(f"/registration/{token}/confirm").status_code == 405
     assert db.session.get(Registration, registration.id).status == "unconfirmed"
 
 
 def test_confirming_from_the_manage_page_shows_the_qr_code(app, client, sent_mail):
-    edition = make_edition(2030)
+    edition = make_edition(COMING_YEAR)
     registration, token = make_registration(edition)
     manage = f"/registration/{token}"
     response = client.post(
@@ -286,7 +284,7 @@ def test_confirming_from_the_manage_page_shows_the_qr_code(app, client, sent_mai
 
 
 def test_confirming_when_full_shows_the_waiting_list_position(client):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     make_registration(edition, "seated@example.org", confirm=True)
     make_registration(edition, "first@example.org", confirm=True)
     _, token = make_registration(edition, "second@example.org")
@@ -299,7 +297,7 @@ def test_confirming_when_full_shows_the_waiting_list_position(client):
 
 
 def test_a_refused_transition_is_explained_not_an_error(client):
-    _, token = make_registration(make_edition(2030), confirm=True)
+    _, token = make_registration(make_edition(COMING_YEAR), confirm=True)
     manage = f"/registration/{token}"
     response = client.post(
         f"{manage}/confirm?lang=en",
@@ -312,7 +310,7 @@ def test_a_refused_transition_is_explained_not_an_error(client):
 
 
 def test_cancelling_from_the_manage_page_promotes_the_waiting_list(client, sent_mail):
-    edition = make_edition(2030, capacity=1)
+    edition = make_edition(COMING_YEAR, capacity=1)
     seated, token = make_registration(edition, "seated@example.org", confirm=True)
     waiting, _ = make_registration(edition, "waiting@example.org", confirm=True)
     manage = f"/registration/{token}"
@@ -339,7 +337,7 @@ def test_cancelling_from_the_manage_page_promotes_the_waiting_list(client, sent_
 
 
 def test_a_csrf_failure_on_a_button_asks_to_try_again(client):
-    registration, token = make_registration(make_edition(2030))
+    registration, token = make_registration(make_edition(COMING_YEAR))
     response = client.post(f"/registration/{token}/confirm?lang=en", data={}, follow_redirects=True)
     assert response.status_code == 200
     assert "This page had expired. Please try again." in response.get_data(as_text=True)
@@ -347,7 +345,7 @@ def test_a_csrf_failure_on_a_button_asks_to_try_again(client):
 
 
 def test_erasing_from_the_manage_page(client):
-    registration, token = make_registration(make_edition(2030), confirm=True)
+    registration, token = make_registration(make_edition(COMING_YEAR), confirm=True)
     manage = f"/registration/{token}"
     response = client.post(
         f"{manage}/delete?lang=en",
@@ -361,7 +359,7 @@ def test_erasing_from_the_manage_page(client):
 
 
 def test_editing_ones_details(client):
-    registration, token = make_registration(make_edition(2030))
+    registration, token = make_registration(make_edition(COMING_YEAR))
     url = f"/registration/{token}/edit"
     page = client.get(f"{url}?lang=en")
     assert page.headers["Cache-Control"] == "no-store"
@@ -383,7 +381,7 @@ def test_editing_ones_details(client):
 
 
 def test_editing_errors_keep_the_input(client):
-    registration, token = make_registration(make_edition(2030))
+    registration, token = make_registration(make_edition(COMING_YEAR))
     url = f"/registration/{token}/edit"
     data = {**FORM, "first_name": "", "organisation": "Nouvelle asso"}
     response = client.post(url, data={**data, "csrf_token": csrf_token(client, url)})
@@ -398,8 +396,8 @@ def test_editing_errors_keep_the_input(client):
 
 
 def test_editing_after_the_colloquium_is_refused(client, time_machine):
-    registration, token = make_registration(make_edition(2030))
-    time_machine.move_to(datetime(2030, 10, 18, 12, tzinfo=ZoneInfo("Europe/Paris")))
+    registration, token = make_registration(make_edition(COMING_YEAR))
+    time_machine.move_to(datetime(COMING_YEAR, 10, 18, 12, tzinfo=ZoneInfo("Europe/Paris")))
     url = f"/registration/{token}/edit"
     data = {**FORM, "first_name": "Late", "csrf_token": csrf_token(client, url)}
     response = client.post(f"{url}?lang=en", data=data)
@@ -411,7 +409,7 @@ def test_editing_after_the_colloquium_is_refused(client, time_machine):
 
 
 def test_export_is_a_json_attachment(client):
-    registration, token = make_registration(make_edition(2030), organisation="ECTEH")
+    registration, token = make_registration(make_edition(COMING_YEAR), organisation="ECTEH")
     response = client.get(f"/registration/{token}/export")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -424,7 +422,7 @@ def test_export_is_a_json_attachment(client):
 
 def test_the_calendar_file(client):
     edition = make_edition(
-        2030, venue_name="Halle aux grains", venue_address="1 place Dupuy", city="Toulouse"
+        COMING_YEAR, venue_name="Halle aux grains", venue_address="1 place Dupuy", city="Toulouse"
     )
     registration, token = make_registration(edition)
     response = client.get(f"/registration/{token}/calendar.ics")
@@ -436,11 +434,11 @@ def test_the_calendar_file(client):
     assert timezone["TZID"] == "Europe/Paris"
     [event] = calendar.walk("VEVENT")
     start, end = event.decoded("DTSTART"), event.decoded("DTEND")
-    assert (start.date(), start.hour, end.hour) == (date(2030, 10, 17), 9, 18)
+    assert (start.date(), start.hour, end.hour) == (date(COMING_YEAR, 10, 17), 9, 18)
     assert str(start.tzinfo) == "Europe/Paris"
-    assert b"DTSTART;TZID=Europe/Paris:20301017T090000" in response.data
+    assert f"DTSTART;TZID=Europe/Paris:{COMING_YEAR}1017T090000".encode() in response.data
     assert str(event["LOCATION"]) == "Halle aux grains, 1 place Dupuy, Toulouse"
-    assert str(event["UID"]) == "colloquium-2030@colloquium.test"
+    assert str(event["UID"]) == f"colloquium-{COMING_YEAR}@colloquium.test"
     assert registration.reference in str(event["DESCRIPTION"])
     again = client.get(f"/registration/{token}/calendar.ics")
     assert icalendar.Calendar.from_ical(again.data).walk("VEVENT")[0]["UID"] == event["UID"]
@@ -448,7 +446,7 @@ def test_the_calendar_file(client):
 
 @pytest.mark.parametrize("confirm", [False, True])
 def test_the_manage_page_runs_a_fixed_number_of_queries(client, count_queries, confirm):
-    edition = make_edition(2030, capacity=0 if confirm else 5)
+    edition = make_edition(COMING_YEAR, capacity=0 if confirm else 5)
     for n in range(3):
         make_registration(edition, f"w{n}@example.org", confirm=confirm)
     _, token = make_registration(edition, confirm=confirm)

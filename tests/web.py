@@ -7,11 +7,15 @@ from tests.factories import DEFAULT_PASSWORD
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 
 
-def csrf_token(client, url: str = "/login") -> str:
-    """The CSRF token of the form at ``url``."""
-    page = client.get(url)
-    found = CSRF_FIELD.search(page.get_data(as_text=True))
-    assert found, f"no CSRF token on {url} ({page.status_code})"
+def csrf_token(client, url: str = "/login", *, html: str | None = None) -> str:
+    """The CSRF token of the form at ``url``, or of the page ``html`` already in hand."""
+    if html is None:
+        page = client.get(url)
+        html, where = page.get_data(as_text=True), f"{url} ({page.status_code})"
+    else:
+        where = "the page"
+    found = CSRF_FIELD.search(html)
+    assert found, f"no CSRF token on {where}"
     return found.group(1)
 
 
