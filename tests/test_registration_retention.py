@@ -78,7 +78,7 @@ def test_every_text_column_is_declared_personal_or_kept():
 
 def test_erasure_and_the_purge_blank_every_personal_field(app):
     """Both ways of forgetting someone leave the same blanks (the purge keeps e-mails unique)."""
-    edition = make_edition(2030, capacity=5)
+    edition = make_edition(COMING_YEAR, capacity=5)
     erased, _ = make_registration(
         edition,
         "ada@example.org",
@@ -92,9 +92,9 @@ def test_erasure_and_the_purge_blank_every_personal_field(app):
         edition, "bob@example.org", confirm=True, organisation="Refuge", consent_contact=True
     )
     registrations.erase_registration(erased)
-    edition.year, edition.date = 2020, date(2020, 10, 17)  # it has taken place since
+    edition.year, edition.date = PAST_YEAR, date(PAST_YEAR, 10, 17)  # it has taken place since
     db.session.commit()
-    assert registrations.anonymise_past_editions(today=date(2030, 1, 16)) == 1
+    assert registrations.anonymise_past_editions(today=date(COMING_YEAR, 1, 16)) == 1
     db.session.commit()
     erased, purged = _rows(edition)
     for name, blank in Registration.PERSONAL_FIELDS.items():

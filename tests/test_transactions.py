@@ -12,7 +12,7 @@ from colloquium.editions.models import Edition
 from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.forms import transaction
-from tests.factories import make_edition, make_user
+from tests.factories import COMING_YEAR, make_edition, make_user
 from tests.web import log_in
 
 PACKAGE = Path(__file__).resolve().parent.parent / "colloquium"
@@ -29,7 +29,7 @@ def _capacity(year: int) -> int:
 
 
 def test_a_block_that_ends_normally_is_committed_and_says_so(app):
-    edition = make_edition(2040, capacity=10)
+    edition = make_edition(COMING_YEAR, capacity=10)
     with app.test_request_context(method="POST"):
         with transaction(success="Saved.") as outcome:
             edition.capacity = 20
@@ -37,11 +37,11 @@ def test_a_block_that_ends_normally_is_committed_and_says_so(app):
         assert outcome.ok and outcome.error is None
         assert get_flashed_messages(with_categories=True) == [("success", "Saved.")]
     db.session.rollback()  # a commit survives a rollback
-    assert _capacity(2040) == 20
+    assert _capacity(COMING_YEAR) == 20
 
 
 def test_a_domain_error_rolls_back_and_lands_next_to_its_field(app):
-    edition = make_edition(2040, capacity=10)
+    edition = make_edition(COMING_YEAR, capacity=10)
     with app.test_request_context(method="POST"):
         form = NameForm(meta={"csrf": False})
         with transaction(form, success="Saved.") as outcome:
@@ -51,11 +51,11 @@ def test_a_domain_error_rolls_back_and_lands_next_to_its_field(app):
         assert not outcome.ok and outcome.error.message == "Not this name."
         assert form.name.errors == ["Not this name."]
         assert get_flashed_messages() == []
-    assert _capacity(2040) == 10
+    assert _capacity(COMING_YEAR) == 10
 
 
 def test_a_domain_error_without_a_form_is_flashed_in_its_category(app):
-    make_edition(2040, capacity=10)
+    make_edition(COMING_YEAR, capacity=10)
     with app.test_request_context(method="POST"):
         with transaction(refusal_category="warning") as outcome:
             raise DomainError(None, "Too late.")
@@ -64,14 +64,14 @@ def test_a_domain_error_without_a_form_is_flashed_in_its_category(app):
 
 
 def test_any_other_error_rolls_back_and_goes_on(app):
-    edition = make_edition(2040, capacity=10)
+    edition = make_edition(COMING_YEAR, capacity=10)
     with app.test_request_context(method="POST"):
         with pytest.raises(ZeroDivisionError), transaction(success="Saved."):
             edition.capacity = 20
             db.session.flush()
             _ = 1 / 0
         assert get_flashed_messages() == []
-    assert _capacity(2040) == 10
+    assert _capacity(COMING_YEAR) == 10
 
 
 @pytest.mark.parametrize(
