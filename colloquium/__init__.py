@@ -15,10 +15,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     )
     load_config(app, test_config)
 
-    from colloquium import cli, errors, i18n, navigation, security
+    from colloquium import cli, errors, forms, i18n, navigation, routing, security
     from colloquium.db import init_database
     from colloquium.extensions import csrf, db, limiter, mail, migrate
 
+    routing.init_app(app)  # before any rule is added: the rules use its converters
+    forms.install_field_checks()
     init_database(app, db)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -65,6 +65,7 @@ def _describe(error: HTTPException | None) -> tuple[str, str]:
         404: (_("Page not found"), _("This page does not exist or has moved.")),
         405: (_("Not allowed"), _("This address does not accept that kind of request.")),
         413: (_("Too large"), _("What you sent is too large.")),
+        415: (_("Unsupported content"), _("This address only accepts what its form sends.")),
         429: (_("Too many attempts"), _("Please wait a few minutes before trying again.")),
         503: (_("Unavailable"), _("The site is briefly unavailable. Please try again.")),
     }
