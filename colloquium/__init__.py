@@ -22,10 +22,11 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         # headers; with none, those headers are ignored, so nobody can forge them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from colloquium import cli, errors, forms, i18n, navigation, routing, security
+    from colloquium import cli, errors, forms, i18n, log_redaction, navigation, routing, security
     from colloquium.db import init_database
     from colloquium.extensions import csrf, db, limiter, mail, migrate
 
+    log_redaction.init_app(app)
     routing.init_app(app)  # before any rule is added: the rules use its converters
     forms.install_field_checks()
     init_database(app, db)

@@ -1,6 +1,6 @@
 """Domain errors, and error pages in the site's frame (never a stack trace)."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -29,7 +29,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         db.session.rollback()
-        app.logger.exception("Unhandled exception")
+        # The path says where it happened; its secret tokens are redacted (log_redaction).
+        app.logger.exception("Unhandled exception on %s %s", request.method, request.path)
         try:
             page = render_template("errors/error.html", error=None, message=_describe(None))
         except Exception:
