@@ -1,6 +1,7 @@
 """Colloquium: the yearly colloquium of Ensemble contre la traite des êtres humains."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from colloquium.config import load_config
 
@@ -14,12 +15,20 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         template_folder="../templates",
     )
     load_config(app, test_config)
+    proxies = app.config["PROXY_COUNT"]
+    if proxies:
+        # Behind that many trusted proxies, the visitor's address (what every rate limit is
+        # keyed on), scheme (HSTS, secure cookies) and host come from their X-Forwarded-*
+        # headers; with none, those headers are ignored, so nobody can forge them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from colloquium import cli, errors, i18n, navigation, security
+    from colloquium import cli, errors, i18n, log_redaction, navigation, routing, security
     from colloquium.accounts import login as accounts_login
     from colloquium.db import init_database
     from colloquium.extensions import csrf, db, limiter, mail, migrate
 
+    log_redaction.init_app(app)
+    routing.init_app(app)  # before any rule is added: the rules use its converters
     init_database(app, db)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -13,6 +13,9 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLITE_BUSY_TIMEOUT_MS = 15000
     PUBLIC_URL = "http://127.0.0.1:5000"
+    # How many reverse proxies in front of the app add X-Forwarded-For/-Proto/-Host. 0: none,
+    # the connecting address is the visitor's (and a forged X-Forwarded-For changes nothing).
+    PROXY_COUNT = 0
 
     MAIL_SERVER = None  # no SMTP: mail stays in the outbox and is logged in development
     MAIL_PORT = 25
@@ -63,6 +66,9 @@ def _finalise(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance / "secret_key")
     app.config["PUBLIC_URL"] = str(app.config["PUBLIC_URL"]).rstrip("/")
+    proxies = app.config["PROXY_COUNT"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise RuntimeError(f"PROXY_COUNT must be a whole number, 0 or more, not {proxies!r}")
     https = app.config["PUBLIC_URL"].startswith("https://")
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(name) is None:

@@ -1,6 +1,6 @@
 """Domain errors, and error pages in the site's frame (never a stack trace)."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -29,7 +29,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         db.session.rollback()
-        app.logger.exception("Unhandled exception")
+        # The path says where it happened; its secret tokens are redacted (log_redaction).
+        app.logger.exception("Unhandled exception on %s %s", request.method, request.path)
         try:
             page = render_template("errors/error.html", error=None, message=_describe(None))
         except Exception:
@@ -65,6 +66,7 @@ def _describe(error: HTTPException | None) -> tuple[str, str]:
         404: (_("Page not found"), _("This page does not exist or has moved.")),
         405: (_("Not allowed"), _("This address does not accept that kind of request.")),
         413: (_("Too large"), _("What you sent is too large.")),
+        415: (_("Unsupported content"), _("This address only accepts what its form sends.")),
         429: (_("Too many attempts"), _("Please wait a few minutes before trying again.")),
         503: (_("Unavailable"), _("The site is briefly unavailable. Please try again.")),
     }

@@ -30,10 +30,18 @@ def select_locale() -> str:
 
 def url_in_language(code: str) -> str:
     """This page's address with ``?lang=code``, keeping its other query parameters."""
-    args = request.args.to_dict(flat=False)
+    view_args = request.view_args or {}
+    # A query parameter named like a path argument, or like one of url_for's own options
+    # (``_external``, ``_scheme``…), would clash with them: such a page only ever comes from
+    # a hand-made address, so those parameters are dropped from the link.
+    args = {
+        name: values
+        for name, values in request.args.to_dict(flat=False).items()
+        if name not in view_args and not name.startswith("_")
+    }
     args["lang"] = [code]
     if request.endpoint and request.url_rule is not None:
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        return url_for(request.endpoint, **view_args, **args)
     return "?" + urlencode(args, doseq=True)
 
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from colloquium.errors import render_error
 
@@ -25,11 +26,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 BACK_OFFICE_PREFIX = "/admin/"
+# What an HTML form sends (no content type: a bodiless POST, a button without fields).
+FORM_CONTENT_TYPES = frozenset(("", "application/x-www-form-urlencoded", "multipart/form-data"))
 
 
 def init_app(app: Flask) -> None:
     """Send the same protective headers on every response; handle CSRF failures."""
     app.register_error_handler(CSRFError, _csrf_failure)
+    # First of all the request checks, before CSRFProtect's: a refused CSRF token re-runs
+    # the form's view, and Flask-WTF would then read a JSON body into the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_non_form_body)
 
     @app.after_request
     def _security_headers(response):
@@ -46,6 +52,19 @@ def init_app(app: Flask) -> None:
         return response
 
 
+def _refuse_non_form_body() -> None:
+    """Answer 415 to a POST (PUT, PATCH, DELETE) whose body is not what a form sends.
+
+    Every page that accepts a body is an HTML form; none reads JSON. Refusing other
+    content types here, for every route, means no form ever parses a JSON body (Flask-WTF
+    would, and fail on a broken one or a JSON array) and a new route is covered at once.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.mimetype not in FORM_CONTENT_TYPES:
+        abort(415)
+
+
 def _csrf_failure(error: CSRFError):
     """Show the form again, with what was typed and a message, instead of a bare 400.
 
@@ -57,7 +76,12 @@ def _csrf_failure(error: CSRFError):
         return render_error(error)
     g.csrf_retry = True
     view = current_app.view_functions[request.endpoint]
-    return current_app.make_response(view(**(request.view_args or {})))
+    try:
+        return current_app.make_response(view(**(request.view_args or {})))
+    except HTTPException as refusal:
+        # The view refused (a 404 for someone else's page, say): an exception escaping an
+        # error handler would be a 500, so it gets its own error page here.
+        return current_app.handle_http_exception(refusal)
 
 
 def _view_is(mark: str) -> bool:

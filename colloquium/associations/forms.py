@@ -1,7 +1,6 @@
 """Forms of the profile editor and of the organisers' pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, IntegerField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
@@ -9,11 +8,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from colloquium.associations.models import AREAS
 from colloquium.associations.services import ProfileValues, Upload
-from colloquium.forms import MultiCheckboxField
+from colloquium.forms import Form, MultiCheckboxField
 from colloquium.images import MAX_UPLOAD_BYTES
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     acronym = StringField(_l("Acronym"), validators=[Length(max=30)])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=280)])
@@ -56,6 +55,6 @@ class NewAssociationForm(ProfileForm):
     slug = StringField(_l("Short name in addresses"), validators=[DataRequired(), Length(max=80)])
 
 
-class InviteEditorForm(FlaskForm):
+class InviteEditorForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Length(max=200)])

@@ -19,7 +19,7 @@ from flask_login import current_user
 from colloquium.associations import services
 from colloquium.associations.forms import ProfileForm
 from colloquium.associations.models import AREAS, Association
-from colloquium.forms import transaction
+from colloquium.forms import search_argument, transaction
 from colloquium.images import initials_placeholder
 from colloquium.links import external_url
 from colloquium.markdown import render_markdown
@@ -55,7 +55,7 @@ def logo_url(association: Association) -> str:
 @bp.get("/associations")
 def directory():
     """Every member association, searchable by text and filterable by area."""
-    text = request.args.get("q", "")[:100]
+    text = search_argument("q", 100)
     area = request.args.get("area", "")
     if area not in AREAS:
         area = ""

@@ -1,14 +1,13 @@
 """Forms of the organisers' programme pages."""
 
+import wtforms
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectChoice,
@@ -18,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from colloquium.forms import Form
 from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABELS
 
 # Enough empty rows to add a panel's speakers in one go; more can be added after saving.
@@ -37,13 +37,13 @@ def _none_or(label, things) -> list[SelectChoice]:
     return [SelectChoice("", label)] + [SelectChoice(str(thing.id), thing.name) for thing in things]
 
 
-class RoomForm(FlaskForm):
+class RoomForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0)])
     access_notes = TextAreaField(_l("Access notes"), validators=[Length(max=2000)])
 
 
-class SpeakerForm(FlaskForm):
+class SpeakerForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     title = StringField(_l("Title or position"), validators=[Length(max=200)])
     affiliation = StringField(_l("Affiliation"), validators=[Length(max=200)])
@@ -58,7 +58,7 @@ class SpeakerForm(FlaskForm):
         self.association_id.choices = _none_or(_l("None"), associations)
 
 
-class SpeakerRowForm(Form):
+class SpeakerRowForm(wtforms.Form):
     """One line of a session's speakers: who, and in which role."""
 
     speaker_id = SelectField(_l("Speaker"), coerce=_optional_id, validate_choice=False)
@@ -67,7 +67,7 @@ class SpeakerRowForm(Form):
     )
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS.items()))
     starts_at = DateTimeLocalField(
@@ -109,7 +109,7 @@ class SessionForm(FlaskForm):
             row.speaker_id.choices = self._speaker_choices
 
 
-class CopyForm(FlaskForm):
+class CopyForm(Form):
     target = SelectField(_l("Copy into the edition of"), coerce=int)
     with_sessions = BooleanField(_l("Also copy the sessions (titles, kinds, rooms and times)"))
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 from colloquium.audit import services as audit
 from colloquium.editions.services import current_edition, edition_of_year
 from colloquium.extensions import db
-from colloquium.forms import transaction
+from colloquium.forms import page_argument, transaction
 from colloquium.registration import services
 from colloquium.registration.forms import ATTENDEE_TYPE_CHOICES, CheckInForm, CheckInLookupForm
 from colloquium.registration.models import STATUSES
@@ -85,9 +85,7 @@ def list_for_edition(year: int):
     status = request.args.get("status", "")
     if status not in STATUSES:
         status = ""
-    page = services.list_registrations(
-        edition, status=status or None, page=request.args.get("page", 1, type=int)
-    )
+    page = services.list_registrations(edition, status=status or None, page=page_argument())
     return render_template(
         "registration/list.html",
         edition=edition,

@@ -1,10 +1,11 @@
 """The registration form and the form to change one's details."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+
+from colloquium.forms import Form
 
 ATTENDEE_TYPE_CHOICES = [
     SelectChoice("member_association", _l("Member association of the cooperative")),
@@ -19,7 +20,7 @@ LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English
 REQUIRED = _l("This field is required.")
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     """The details an attendee can give, and change later."""
 
     first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED), Length(max=100)])
@@ -79,7 +80,7 @@ class RegistrationForm(DetailsForm):
     website = StringField(_l("Leave this field empty"))
 
 
-class CheckInLookupForm(FlaskForm):
+class CheckInLookupForm(Form):
     """Type a registration's reference when its QR code cannot be scanned."""
 
     class Meta:
@@ -92,5 +93,5 @@ class CheckInLookupForm(FlaskForm):
     )
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     """The button that records an attendee's arrival."""
