@@ -14,7 +14,12 @@ from sqlalchemy.orm import joinedload
 
 from colloquium.accounts import notifications
 from colloquium.accounts.models import EDITOR, ORGANISER, ROLES, User
-from colloquium.accounts.passwords import check_strength, hash_password, verify_password
+from colloquium.accounts.passwords import (
+    check_strength,
+    hash_password,
+    personal_words,
+    verify_password,
+)
 from colloquium.clock import utcnow
 from colloquium.errors import DomainError
 from colloquium.extensions import db
@@ -74,7 +79,7 @@ def end_sessions(user: User) -> None:
 
 def set_password(user: User, password: str) -> None:
     """Give ``user`` a new password after checking it; every existing session ends."""
-    check_strength(password)
+    check_strength(password, user_inputs=_personal_words(user))
     user.password_hash = hash_password(password)
     end_sessions(user)
 
@@ -108,11 +113,19 @@ def create_user(
         session_version=1,
     )
     if password is not None:
-        check_strength(password)
+        check_strength(password, user_inputs=_personal_words(user))
         user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _personal_words(user: User) -> list[str]:
+    """What an attacker knows of this account and would try in its password first."""
+    association = user.association
+    return personal_words(
+        user.email, user.name, *((association.name, association.slug) if association else ())
+    )
 
 
 def invite_user(
