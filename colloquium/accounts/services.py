@@ -28,6 +28,8 @@ RESET_LIFETIME = timedelta(hours=1)
 INVITATION_LIFETIME = timedelta(days=7)
 RESET_PURPOSE = "password-reset"
 INVITATION_PURPOSE = "invitation"
+# The stand-in account's password hash only feeds a token fingerprint; no password matches it.
+STAND_IN_PASSWORD_HASH = "scrypt:32768:8:1$stand-in$" + "0" * 128
 
 
 def normalise_email(email: str) -> str:
@@ -147,11 +149,36 @@ def send_invitation(user: User) -> None:
 
 
 def request_password_reset(email: str) -> None:
-    """E-mail a reset link when an active account has this address; otherwise do nothing."""
+    """E-mail a reset link when an active account has this address, taking as long otherwise.
+
+    The answer page is the same either way; its time must be too, or timing it would tell
+    which addresses have an account. So both paths run the same statements: for an unknown
+    (or deactivated) address, the token is made and the e-mail rendered and written for a
+    stand-in account, inside a savepoint that is rolled back instead of kept: no mail.
+    """
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
-        return
-    notifications.send_password_reset(user, make_token(user, RESET_PURPOSE), RESET_LIFETIME)
+    known = user is not None and user.is_active
+    recipient = user if known else _stand_in_account(email)
+    savepoint = db.session.begin_nested()
+    notifications.send_password_reset(
+        recipient, make_token(recipient, RESET_PURPOSE), RESET_LIFETIME
+    )
+    if known:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+
+
+def _stand_in_account(email: str) -> User:
+    """An account that is never saved, to do for an unknown address what a known one costs."""
+    return User(
+        id=0,
+        email=normalise_email(email),
+        name="",
+        role=ORGANISER,
+        language="fr",
+        password_hash=STAND_IN_PASSWORD_HASH,
+    )
 
 
 def user_for_token(token: str, purpose: str) -> User | None:
