@@ -32,6 +32,7 @@ class Defaults:
     REGISTRATION_RATE_LIMIT = "10 per hour"
     RATELIMIT_HEADERS_ENABLED = True
     RETENTION_DAYS = 90
+    REQUIRE_ORGANISER_2FA = False  # True: organisers set up two-step login before the back office
 
     LANGUAGES = ("fr", "en")
     BABEL_DEFAULT_LOCALE = "fr"

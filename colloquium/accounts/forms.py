@@ -45,3 +45,20 @@ class InviteUserForm(Form):
         _l("Language of the e-mails"),
         choices=[SelectChoice("fr", "Français"), SelectChoice("en", "English")],
     )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    # The secret offered, sealed (encrypted and signed) so that the page keeps no state.
+    offer = HiddenField()
+    code = StringField(_l("Code shown by the app"), validators=[DataRequired(), Length(max=20)])
+
+
+class TwoFactorLoginForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+
+
+class TwoFactorRemoveForm(FlaskForm):
+    proof = PasswordField(
+        _l("Your password, or a code from your app"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+    )

@@ -44,10 +44,18 @@ class User(UserMixin, db.Model):
     # Part of the login session: raising it ends every session of this account at once.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-step login: the TOTP secret, encrypted (accounts/two_factor.py); when it was set up;
+    # the last time step whose code was accepted, so that no code ever works twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     association: Mapped[Association | None] = relationship(back_populates="editors")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
@@ -67,3 +75,22 @@ class User(UserMixin, db.Model):
     @property
     def has_password(self) -> bool:
         return self.password_hash is not None
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.two_factor_enabled_at is not None
+
+
+class RecoveryCode(db.Model):
+    """One single-use code that replaces the authenticator app once; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (sa.UniqueConstraint("user_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No index of its own: the unique constraint (user_id, code_hash) serves the look-ups.
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")

@@ -1,3 +1,3 @@
 """Benchmarks are run by hand (see each file's docstring), never by pytest."""
 
-collect_ignore = ["registration_burst.py", "baseline_app.py"]
+collect_ignore = ["registration_burst.py", "baseline_app.py", "reset_timing.py"]
