@@ -47,17 +47,17 @@ class InviteUserForm(Form):
     )
 
 
-class TwoFactorSetupForm(FlaskForm):
+class TwoFactorSetupForm(Form):
     # The secret offered, sealed (encrypted and signed) so that the page keeps no state.
     offer = HiddenField()
     code = StringField(_l("Code shown by the app"), validators=[DataRequired(), Length(max=20)])
 
 
-class TwoFactorLoginForm(FlaskForm):
+class TwoFactorLoginForm(Form):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
 
 
-class TwoFactorRemoveForm(FlaskForm):
+class TwoFactorRemoveForm(Form):
     proof = PasswordField(
         _l("Your password, or a code from your app"),
         validators=[DataRequired(), Length(max=MAX_LENGTH)],

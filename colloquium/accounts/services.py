@@ -153,6 +153,9 @@ def send_invitation(user: User) -> None:
     notifications.send_invitation(user, make_token(user, INVITATION_PURPOSE), INVITATION_LIFETIME)
 
 
+STAND_IN_EMAIL = "nobody@example.invalid"
+
+
 def request_password_reset(email: str) -> None:
     """E-mail a reset link when an active account has this address, taking as long otherwise.
 
@@ -163,7 +166,7 @@ def request_password_reset(email: str) -> None:
     """
     user = find_user_by_email(email)
     known = user is not None and user.is_active
-    recipient = user if known else _stand_in_account(email)
+    recipient = user if known else _stand_in_account()
     savepoint = db.session.begin_nested()
     notifications.send_password_reset(
         recipient, make_token(recipient, RESET_PURPOSE), RESET_LIFETIME
@@ -174,11 +177,15 @@ def request_password_reset(email: str) -> None:
         savepoint.rollback()
 
 
-def _stand_in_account(email: str) -> User:
-    """An account that is never saved, to do for an unknown address what a known one costs."""
+def _stand_in_account() -> User:
+    """An account that is never saved, to do for an unknown address what a known one costs.
+
+    Its address is a fixed one: what was typed may not even be an address (the answer must
+    not say so), and this mail is never kept.
+    """
     return User(
         id=0,
-        email=normalise_email(email),
+        email=STAND_IN_EMAIL,
         name="",
         role=ORGANISER,
         language="fr",
