@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 from flask import url_for
+from werkzeug.routing import IntegerConverter
 
 from colloquium.accounts import services, two_factor
 from colloquium.accounts.models import RecoveryCode, User
@@ -291,8 +292,7 @@ def _back_office_pages(app):
                 yield url_for(
                     rule.endpoint,
                     **{
-                        name: 1 if type(rule._converters[name]).__name__ == "IntegerConverter"
-                        else "x"
+                        name: 1 if isinstance(rule._converters[name], IntegerConverter) else "x"
                         for name in rule.arguments
                     },
                 )  # fmt: skip
