@@ -207,7 +207,8 @@ def sent_mail(monkeypatch):
     sent: list[dict] = []
     queue = notifications.queue_mail
 
-    def recording(to, template, language, context, attachments=()):
+    def recording(to, template, language, context, attachments=(), **options):
+        """Note the mail, then queue it for real (``options``: whose data it holds…)."""
         sent.append(
             {
                 "to": to,
@@ -215,10 +216,16 @@ def sent_mail(monkeypatch):
                 "language": language,
                 "context": context,
                 "attachments": list(attachments),
+                **options,
             }
         )
         return queue(
-            to=to, template=template, language=language, context=context, attachments=attachments
+            to=to,
+            template=template,
+            language=language,
+            context=context,
+            attachments=attachments,
+            **options,
         )
 
     monkeypatch.setattr(notifications, "queue_mail", recording)

@@ -463,7 +463,12 @@ def test_erasure_removes_personal_data_frees_the_seat_and_promotes(app, sent_mai
     assert erased.reference  # counts remain
     assert services.find_by_token(token) is None
     assert db.session.get(Registration, waiting.id).status == "confirmed"
-    assert [m["to"] for m in sent_mail] == ["next@example.org"]  # nothing to the erased one
+    # The erased one hears once more, that it is done (a mail blanked once delivered).
+    assert [(m["to"], m["template"]) for m in sent_mail] == [
+        ("ada@example.org", "registration/erased"),
+        ("next@example.org", "registration/promoted"),
+    ]
+    assert sent_mail[0]["erase_after_delivery"] is True
     assert_seats_consistent(edition)
 
 

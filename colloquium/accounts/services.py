@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import joinedload
 
+from colloquium import people
 from colloquium.accounts import notifications, two_factor
 from colloquium.accounts.models import EDITOR, ORGANISER, ROLES, RecoveryCode, User
 from colloquium.accounts.passwords import (
@@ -34,17 +34,13 @@ STAND_IN_PASSWORD_HASH = "scrypt:32768:8:1$stand-in$" + "0" * 128
 
 
 def normalise_email(email: str) -> str:
-    """The address as stored: trimmed and lower-cased."""
-    return email.strip().lower()
+    """The address as stored and compared (``colloquium.people``: the same as registrations)."""
+    return people.normalise_email(email)
 
 
 def checked_email(email: str, field: str = "email") -> str:
-    """A syntactically valid, normalised e-mail address, or a DomainError."""
-    try:
-        validate_email(email.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        raise DomainError(field, _l("Enter a valid e-mail address.")) from None
-    return normalise_email(email)
+    """A valid, deliverable address in its normal form, or a DomainError."""
+    return people.checked_email(email, field)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -112,7 +108,7 @@ def create_user(
         raise DomainError("email", _l("An account already exists for this e-mail address."))
     user = User(
         email=email,
-        name=name.strip(),
+        name=people.clean_name(name),
         role=role,
         association=association,
         language=language,
@@ -153,7 +149,7 @@ def send_invitation(user: User) -> None:
     notifications.send_invitation(user, make_token(user, INVITATION_PURPOSE), INVITATION_LIFETIME)
 
 
-STAND_IN_EMAIL = "nobody@example.invalid"
+STAND_IN_EMAIL = "nobody@example.org"
 
 
 def request_password_reset(email: str) -> None:

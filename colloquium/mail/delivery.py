@@ -21,6 +21,7 @@ from colloquium.clock import utcnow
 from colloquium.config import Defaults
 from colloquium.extensions import db
 from colloquium.log_redaction import KEEP_LINKS
+from colloquium.mail import services
 from colloquium.mail.models import MailStatus, OutgoingMail
 from colloquium.mail.outbox import Attachment
 
@@ -45,6 +46,7 @@ class ClaimedMail:
     attempts: int
     claimed_at: datetime
     attachments: tuple[Attachment, ...] = ()
+    erase_after_delivery: bool = False
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,7 @@ def claim_next_mail(now: datetime, stuck_after: timedelta = STUCK_AFTER) -> Clai
         attempts=mail.attempts,
         claimed_at=now,
         attachments=tuple(Attachment(a.filename, a.content_type, a.data) for a in mail.attachments),
+        erase_after_delivery=mail.erase_after_delivery,
     )
     # Commit before talking to SMTP: no transaction (nor SQLite's write lock) is held meanwhile.
     db.session.commit()
@@ -310,6 +313,9 @@ def record_outcome(mail: ClaimedMail, outcome: Outcome, now: datetime) -> MailSt
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    if mail.erase_after_delivery and status is not MailStatus.RETRY:
+        # Its recipient was erased: the address and text were kept only to deliver this.
+        services.erase_finished_mail(OutgoingMail.id == mail.id)
     db.session.commit()
     return status
 
@@ -331,6 +337,8 @@ def fail_abandoned_mail(now: datetime, stuck_after: timedelta = STUCK_AFTER) -> 
         )
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount:
+        services.erase_finished_mail()
     db.session.commit()
     return result.rowcount
 

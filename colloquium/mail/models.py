@@ -1,5 +1,6 @@
 """The outbox: one row per e-mail, written in the transaction that causes it."""
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -49,6 +50,11 @@ class OutgoingMail(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Whose personal data the mail carries, e.g. "registration:42": erasing that person finds
+    # their mail by it (an address may be shared, and is blanked with them).
+    data_subject: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    # The person is already erased: blank the row as soon as it is sent or fails for good.
+    erase_after_delivery: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     attachments: Mapped[list["OutgoingMailAttachment"]] = relationship(
         back_populates="mail",
@@ -59,6 +65,28 @@ class OutgoingMail(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutgoingMail {self.id} {self.template} {self.status}>"
+
+
+# Delivery is over for these: nothing in the row is needed any more but the counts.
+FINISHED_STATUSES = (MailStatus.SENT.value, MailStatus.FAILED.value)
+SMTP_REPLY_CODE = re.compile(r"^[2-5]\d\d\b")
+
+
+def erased_values(last_error: str | None) -> dict:
+    """The columns of a finished mail once its recipient is erased: what and to whom go.
+
+    The template, status, dates and the SMTP reply code stay (they name no one); the reply
+    text goes, since servers quote the address in it ("550 <bob@…>: no such user").
+    """
+    code = SMTP_REPLY_CODE.match(last_error or "")
+    return {
+        "recipient": "",
+        "subject": "",
+        "text_body": "",
+        "html_body": "",
+        "last_error": f"{code.group()} (reply erased with the recipient)" if code else None,
+        "data_subject": None,
+    }
 
 
 class OutgoingMailAttachment(db.Model):

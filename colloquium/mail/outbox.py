@@ -13,6 +13,7 @@ from jinja2 import Environment
 from colloquium.extensions import db
 from colloquium.links import external_url
 from colloquium.mail.models import OutgoingMail, OutgoingMailAttachment
+from colloquium.people import smtp_address
 
 # Whole e-mails, attachments included, are kept in the database until delivered: bound them.
 MAX_ATTACHMENTS_BYTES = 10 * 1024 * 1024
@@ -20,6 +21,10 @@ TEMPLATE_NAME = re.compile(r"^[a-z0-9_-]+/[a-z0-9_-]+$")
 CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+(\s*;\s*[\w.+-]+=(\"[^\"\r\n/]*\"|[\w.+-]+))*$")
 BLANK_LINES = re.compile(r"\n{3,}")
 MAIL_ENVIRONMENT = "colloquium.mail.jinja_env"
+
+
+class UndeliverableAddress(ValueError):
+    """The recipient is no address SMTP can deliver to (e.g. accents before the @)."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +49,22 @@ def queue_mail(
     language: str,
     context: dict,
     attachments: Sequence[Attachment] = (),
+    *,
+    data_subject: str | None = None,
+    erase_after_delivery: bool = False,
 ) -> OutgoingMail:
     """Render templates/email/<template>.txt and .html in `language` and add an outbox row
-    to the current db.session (flush, no commit)."""
+    to the current db.session (flush, no commit).
+
+    ``data_subject`` names whose personal data the mail holds ("registration:42"), so that
+    erasing them finds it; ``erase_after_delivery`` blanks the row once it is sent or failed.
+    The recipient is kept in its ASCII form (IDNA domain): what SMTP delivers to.
+    """
     _check_recipient(to)
+    try:
+        to = smtp_address(to)
+    except ValueError as error:
+        raise UndeliverableAddress(str(error)) from None
     if language not in current_app.config["LANGUAGES"]:
         raise ValueError(f"unknown language {language!r}")
     _check_attachments(attachments)
@@ -60,6 +77,8 @@ def queue_mail(
         text_body=rendered.text,
         html_body=rendered.html,
         message_id=make_msgid(domain=_public_host()),
+        data_subject=data_subject,
+        erase_after_delivery=erase_after_delivery,
         attachments=[
             OutgoingMailAttachment(
                 filename=attachment.filename,

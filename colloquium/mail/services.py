@@ -1,5 +1,6 @@
 """The outbox as organisers will see it, and its retention."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -8,10 +9,18 @@ from flask_sqlalchemy.pagination import Pagination
 
 from colloquium.clock import utcnow
 from colloquium.extensions import db
-from colloquium.mail.models import MailStatus, OutgoingMail
+from colloquium.mail.models import (
+    FINISHED_STATUSES,
+    MailStatus,
+    OutgoingMail,
+    OutgoingMailAttachment,
+    erased_values,
+)
 from colloquium.privacy.services import retention_step
 
 RETENTION = timedelta(days=30)
+# Keys per statement when forgetting many people at once (the purge): bounded IN lists.
+FORGET_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -85,3 +94,52 @@ def purge_sent_mail(older_than_days: int = RETENTION.days, now: datetime | None 
 def purge_outbox() -> int:
     """The outbox's retention step."""
     return purge_sent_mail()
+
+
+def forget_data_subjects(keys: Iterable[str]) -> int:
+    """Remove these people's personal data from the outbox; how many rows were changed.
+
+    Mail not delivered yet (waiting, retried, or being sent) is deleted: it is no longer
+    wanted. Mail already sent or failed is blanked, keeping only what counts it. Mail queued
+    after this call (an erasure's own last e-mail) is left alone.
+    """
+    keys = list(dict.fromkeys(keys))
+    changed = 0
+    for start in range(0, len(keys), FORGET_CHUNK):
+        chunk = keys[start : start + FORGET_CHUNK]
+        rows = db.session.scalars(
+            sa.select(OutgoingMail).where(OutgoingMail.data_subject.in_(chunk))
+        ).all()
+        for mail in rows:
+            if mail.status in FINISHED_STATUSES:
+                for name, value in erased_values(mail.last_error).items():
+                    setattr(mail, name, value)
+                mail.attachments = []
+            else:
+                db.session.delete(mail)
+        changed += len(rows)
+    db.session.flush()
+    return changed
+
+
+def erase_finished_mail(where: sa.ColumnElement[bool] | None = None) -> int:
+    """Blank mail marked ``erase_after_delivery`` whose delivery is over (sent or failed)."""
+    rows = db.session.scalars(
+        sa.select(OutgoingMail).where(
+            where if where is not None else sa.true(),
+            OutgoingMail.erase_after_delivery,
+            OutgoingMail.status.in_(FINISHED_STATUSES),
+            OutgoingMail.recipient != "",
+        )
+    ).all()
+    for mail in rows:
+        for name, value in erased_values(mail.last_error).items():
+            setattr(mail, name, value)
+    if rows:
+        db.session.execute(
+            sa.delete(OutgoingMailAttachment)
+            .where(OutgoingMailAttachment.mail_id.in_([mail.id for mail in rows]))
+            .execution_options(synchronize_session=False)
+        )
+    db.session.flush()
+    return len(rows)

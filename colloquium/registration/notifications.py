@@ -5,10 +5,14 @@ This is the only module of the domain that knows about mail.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from flask import current_app
 from flask_babel import force_locale
 
 from colloquium.links import external_url
-from colloquium.mail.outbox import Attachment, queue_mail
+from colloquium.mail.outbox import Attachment, UndeliverableAddress, queue_mail
+from colloquium.mail.services import forget_data_subjects
 from colloquium.registration.documents import calendar_file, qr_png
 from colloquium.registration.models import Registration
 
@@ -30,14 +34,30 @@ def _context(registration: Registration, **extra) -> dict:
     }
 
 
-def _send(registration: Registration, template: str, attachments=(), **extra) -> None:
-    queue_mail(
-        to=registration.email,
-        template=f"registration/{template}",
-        language=registration.language,
-        context=_context(registration, **extra),
-        attachments=attachments,
-    )
+def data_subject(registration_id: int) -> str:
+    """How the outbox knows the mail of one registration, to forget it with them."""
+    return f"registration:{registration_id}"
+
+
+def _send(
+    registration: Registration, template: str, attachments=(), erase_after_delivery=False, **extra
+) -> None:
+    try:
+        queue_mail(
+            to=registration.email,
+            template=f"registration/{template}",
+            language=registration.language,
+            context=_context(registration, **extra),
+            attachments=attachments,
+            data_subject=data_subject(registration.id),
+            erase_after_delivery=erase_after_delivery,
+        )
+    except UndeliverableAddress:
+        # Only an address stored before such addresses were refused: its owner must still
+        # be able to confirm, cancel or erase. Logged by id, never by address.
+        current_app.logger.warning(
+            "Registration %s: no e-mail queued, its address cannot be delivered", registration.id
+        )
 
 
 def _ticket(registration: Registration) -> tuple[Attachment, Attachment]:
@@ -79,3 +99,18 @@ def send_promoted(registration: Registration) -> None:
 def send_cancelled(registration: Registration) -> None:
     """Your registration is cancelled."""
     _send(registration, "cancelled")
+
+
+def send_erased(registration: Registration) -> None:
+    """Your data is erased: the last e-mail, itself blanked in the outbox once delivered.
+
+    Queued before the details are blanked (it needs the address); it names no one.
+    """
+    _send(registration, "erased", erase_after_delivery=True, first_name="")
+
+
+def forget_mail(registration_ids: Iterable[int]) -> int:
+    """Delete the undelivered e-mails of these registrations and blank the delivered ones."""
+    return forget_data_subjects(
+        data_subject(registration_id) for registration_id in registration_ids
+    )

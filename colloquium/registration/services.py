@@ -26,6 +26,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from colloquium import people
 from colloquium.clock import local_today, utcnow
 from colloquium.editions.models import Edition
 from colloquium.editions.services import on_capacity_change
@@ -50,11 +51,13 @@ TOKEN_BYTES = 32  # 256 bits of randomness in every manage link
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 5
 UNCONFIRMED_LIFETIME = timedelta(days=7)
+# Shown on one line on pages, lists and badges: cleaned of line breaks and bidi overrides.
+NAME_FIELDS = ("first_name", "last_name", "organisation")
 
 
 def normalise_email(address: str) -> str:
-    """The address as stored and compared: no surrounding spaces, all lower case."""
-    return address.strip().lower()
+    """The address as stored and compared (``colloquium.people``: the same as accounts)."""
+    return people.normalise_email(address)
 
 
 def hash_token(token: str) -> str:
@@ -111,7 +114,7 @@ def register(
     now = now or utcnow()
     _check_open(edition, now)
     _check_details(details)
-    email = normalise_email(details.email)
+    email = people.checked_email(details.email)
     existing = _active_registration(edition, email)
     if existing is not None:
         return _resend_link(existing)
@@ -122,10 +125,10 @@ def register(
         reference=_new_reference(edition),
         token_hash=hash_token(token),
         status=UNCONFIRMED,
-        first_name=details.first_name.strip(),
-        last_name=details.last_name.strip(),
+        first_name=people.clean_name(details.first_name),
+        last_name=people.clean_name(details.last_name),
         email=email,
-        organisation=details.organisation.strip(),
+        organisation=people.clean_name(details.organisation),
         attendee_type=details.attendee_type,
         language=details.language,
         accessibility_needs=details.accessibility_needs.strip(),
@@ -277,8 +280,11 @@ def update_details(
         raise DomainError(None, _l("A cancelled registration cannot be changed."))
     values = {f.name: getattr(changes, f.name) for f in fields(changes)}
     values = {name: value for name, value in values.items() if value is not None}
+    for name in NAME_FIELDS:
+        if name in values:
+            values[name] = people.clean_name(values[name])
     for name in ("first_name", "last_name"):
-        if name in values and not values[name].strip():
+        if name in values and not values[name]:
             raise DomainError(name, _l("This field is required."))
     if "attendee_type" in values and values["attendee_type"] not in ATTENDEE_TYPES:
         raise DomainError("attendee_type", _l("Choose one of the listed kinds of attendee."))
@@ -300,6 +306,11 @@ def erase_registration(registration: Registration, now: datetime | None = None) 
     registration.status = CANCELLED
     registration.cancelled_at = registration.cancelled_at or now
     registration.erased_at = now
+    # Their mail still waiting goes, the mail already sent is blanked; then one last e-mail
+    # says it is done, and is blanked in turn once delivered.
+    notifications.forget_mail([registration.id])
+    if registration.email:  # erased already (by the purge, say): no one left to tell
+        notifications.send_erased(registration)
     for name, blank in Registration.PERSONAL_FIELDS.items():
         setattr(registration, name, blank)
     db.session.flush()
@@ -356,9 +367,11 @@ def anonymise_past_editions(today: date | None = None, now: datetime | None = No
     days = int(current_app.config["RETENTION_DAYS"])
     cutoff = (today or local_today()) - timedelta(days=days)
     past_editions = sa.select(Edition.id).where(Edition.date < cutoff)
+    due = sa.and_(Registration.erased_at.is_(None), Registration.edition_id.in_(past_editions))
+    notifications.forget_mail(db.session.scalars(sa.select(Registration.id).where(due)).all())
     result = db.session.execute(
         sa.update(Registration)
-        .where(Registration.erased_at.is_(None), Registration.edition_id.in_(past_editions))
+        .where(due)
         .values(
             {
                 **Registration.PERSONAL_FIELDS,
@@ -377,10 +390,11 @@ def anonymise_past_editions(today: date | None = None, now: datetime | None = No
 def purge_unconfirmed(now: datetime | None = None) -> int:
     """Delete registrations left unconfirmed for more than 7 days; they hold no seat."""
     cutoff = (now or utcnow()) - UNCONFIRMED_LIFETIME
+    due = sa.and_(Registration.status == UNCONFIRMED, Registration.created_at < cutoff)
+    # Their manage-link e-mails go first: the outbox would otherwise outlive them.
+    notifications.forget_mail(db.session.scalars(sa.select(Registration.id).where(due)).all())
     result = db.session.execute(
-        sa.delete(Registration)
-        .where(Registration.status == UNCONFIRMED, Registration.created_at < cutoff)
-        .execution_options(synchronize_session=False)
+        sa.delete(Registration).where(due).execution_options(synchronize_session=False)
     )
     db.session.expire_all()
     return result.rowcount
@@ -440,7 +454,7 @@ def _check_open(edition: Edition, now: datetime) -> None:
 
 def _check_details(details: RegistrationDetails) -> None:
     for name in ("first_name", "last_name", "email"):
-        if not getattr(details, name).strip():
+        if not people.clean_name(getattr(details, name)):
             raise DomainError(name, _l("This field is required."))
     if details.attendee_type not in ATTENDEE_TYPES:
         raise DomainError("attendee_type", _l("Choose one of the listed kinds of attendee."))
