@@ -106,7 +106,13 @@ def test_moving_a_session_out_of_the_window_is_refused_and_changes_nothing(app):
 def test_the_window_follows_the_editions_date_and_time_zone(app):
     from datetime import date
 
-    edition = make_edition(COMING_YEAR, date=date(COMING_YEAR, 1, 1), timezone="America/Martinique")
+    edition = make_edition(
+        COMING_YEAR,
+        date=date(COMING_YEAR, 1, 1),
+        timezone="America/Martinique",
+        registration_opens_at=datetime(COMING_YEAR - 1, 6, 1, tzinfo=UTC),
+        registration_closes_at=datetime(COMING_YEAR - 1, 12, 30, tzinfo=UTC),
+    )
     # 31 December of the year before, 00:00 in Martinique: inside, though another year.
     services.create_session(
         edition, _data(edition, at(edition, "00:00", -1), at(edition, "02:00", -1))

@@ -73,6 +73,7 @@ def test_confirming_after_the_form_closed_takes_a_seat_until_the_day(app, time_m
 
 
 def test_an_early_closing_leaves_the_days_until_the_colloquium(app, time_machine):
+    time_machine.move_to(paris(9, 1, 12))  # registration opens now, closes on 1 October
     edition = make_edition(COMING_YEAR, capacity=1)
     first, _ = make_registration(edition, "first@example.org")
     second, _ = make_registration(edition, "second@example.org")
