@@ -14,13 +14,18 @@ from colloquium.extensions import db
 edition_cli = AppGroup("edition", help="Create and change editions of the colloquium.")
 
 
+# Mistakes are ClickException, not BadParameter: click prints a usage error on several lines,
+# and a mistake gets one line (README, Command line).
+
+
 def _parse_date(value: str | None) -> date | None:
+    """An ISO 8601 date, or one clear line on standard error."""
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2027-10-17.") from None
+        raise click.ClickException(f"{value[:40]!r} is not a date like 2027-10-17.") from None
 
 
 def _parse_moment(value: str | None, timezone: str) -> datetime | None:
@@ -30,8 +35,8 @@ def _parse_moment(value: str | None, timezone: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date-time like 2027-09-01T09:00 or 2027-09-01T09:00+02:00."
+        raise click.ClickException(
+            f"{value[:40]!r} is not a date-time like 2027-09-01T09:00 or 2027-09-01T09:00+02:00."
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
@@ -39,6 +44,7 @@ def _parse_moment(value: str | None, timezone: str) -> datetime | None:
 
 
 def _commit_or_fail(action):
+    """Run ``action`` and commit; a ``DomainError`` rolls back and becomes one line."""
     try:
         result = action()
         db.session.commit()
@@ -50,9 +56,11 @@ def _commit_or_fail(action):
         raise click.ClickException(message) from None
 
 
+# Numbers are plain ``int``: the service bounds them (a year, at most 100,000 seats) and says
+# so in one line, where click's ranges answer with a usage message on several lines.
 @edition_cli.command("create")
 @click.argument("year", type=int)
-@click.option("--capacity", type=click.IntRange(min=0), help="Number of seats.")
+@click.option("--capacity", type=int, help="Number of seats (0 to 100,000).")
 @click.option("--date", "day", help="Date of the colloquium (default: 17 October of YEAR).")
 @click.option("--venue", help="Name of the venue.")
 @click.option("--address", help="Street address of the venue.")
@@ -80,7 +88,7 @@ def create_command(year, capacity, day, venue, address, city, title, theme):
 
 @edition_cli.command("update")
 @click.argument("year", type=int)
-@click.option("--capacity", type=click.IntRange(min=0), help="New number of seats.")
+@click.option("--capacity", type=int, help="New number of seats (up to 100,000).")
 @click.option("--opens", help="When registration opens (ISO 8601).")
 @click.option("--closes", help="When registration closes (ISO 8601).")
 @click.option("--date", "day", help="New date of the colloquium.")
@@ -106,7 +114,7 @@ def update_command(year, capacity, opens, closes, day, venue, address, city, tit
     """Change the edition of YEAR."""
     edition = services.get_edition(year)
     if edition is None:
-        raise click.ClickException(f"There is no edition for {year}.")
+        raise click.ClickException(f"There is no edition for {str(year)[:20]}.")
     changes = services.EditionChanges(
         capacity=capacity,
         registration_opens_at=_parse_moment(opens, edition.timezone),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from colloquium.clock import local_today, utcnow
@@ -18,6 +20,22 @@ from colloquium.extensions import db
 DEFAULT_TIMEZONE = "Europe/Paris"
 EUROPEAN_ANTI_TRAFFICKING_DAY = (10, 17)
 MIN_YEAR, MAX_YEAR = 2008, 2200
+# The biggest conference centres in Paris seat a few thousand: more is a typo, and stays far
+# below the 32-bit column whatever the waiting list adds.
+MAX_CAPACITY = 100_000
+# The lengths of the columns (PostgreSQL refuses more with an error, SQLite silently keeps
+# it), and a theme that still reads as one.
+TEXT_LIMITS = {
+    "title": (200, _l("The title can have at most %(max)d characters.")),
+    "venue_name": (200, _l("The name of the venue can have at most %(max)d characters.")),
+    "venue_address": (300, _l("The address can have at most %(max)d characters.")),
+    "city": (100, _l("The city can have at most %(max)d characters.")),
+    "theme": (5000, _l("The theme can have at most %(max)d characters.")),
+}
+# C0 control characters: PostgreSQL refuses a NUL byte with an error and the others hide
+# text; the theme, several lines long, keeps its tabs and line breaks.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f]")
+CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 # What other domains do when an edition's capacity changes, by name (see on_capacity_change).
@@ -62,7 +80,9 @@ def edition_of_year(year: int) -> sa.Select[tuple[Edition]]:
 
 
 def get_edition(year: int) -> Edition | None:
-    """The edition of ``year``, if any."""
+    """The edition of ``year``, if any (none outside the years an edition may have)."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None  # and no query: a year beyond 64 bits would be a database error
     return db.session.scalar(edition_of_year(year))
 
 
@@ -98,6 +118,10 @@ def create_edition(year: int, changes: EditionChanges | None = None) -> Edition:
         )
     if get_edition(year) is not None:
         raise DomainError("year", _l("An edition already exists for %(year)d.", year=year))
+    if changes.date is not None and changes.date.year != year:
+        # Before the default closing is computed from it: the eve of 1 January of year 1
+        # does not exist.
+        raise DomainError("date", _l("The date must fall in %(year)d.", year=year))
     day = changes.date or default_date(year)
     timezone = changes.timezone or DEFAULT_TIMEZONE
     edition = Edition(
@@ -130,7 +154,8 @@ def update_edition(edition: Edition, changes: EditionChanges) -> Edition:
     A new capacity is then announced to the ``on_capacity_change`` listeners (registration
     gives the free seats to its waiting list), in the same transaction.
     """
-    if changes.capacity is not None and changes.capacity < edition.seats_taken:
+    # A negative capacity is refused as such by ``_validate``.
+    if changes.capacity is not None and 0 <= changes.capacity < edition.seats_taken:
         raise DomainError(
             "capacity",
             _l(
@@ -192,14 +217,39 @@ def _valid_timezone(name: str) -> str:
     return name
 
 
+def _check_texts(edition: Edition) -> None:
+    """Each text fits its column and holds no control character."""
+    for name, (limit, message) in TEXT_LIMITS.items():
+        value = getattr(edition, name) or ""
+        if len(value) > limit:
+            # Formatted when shown, so that the CLI's English applies (see ``LazyString``).
+            raise DomainError(name, LazyString(lambda m=message, n=limit: m % {"max": n}))
+        pattern = CONTROL_CHARACTERS_IN_LINES if name == "theme" else CONTROL_CHARACTERS
+        if pattern.search(value):
+            raise DomainError(
+                name, _l("Remove the control characters (such as a NUL byte) from this text.")
+            )
+
+
 def _validate(edition: Edition) -> None:
     """Check the rules an edition must always satisfy."""
     _valid_timezone(edition.timezone)
     if edition.capacity < 0:
         raise DomainError("capacity", _l("The capacity cannot be negative."))
+    if edition.capacity > MAX_CAPACITY:
+        raise DomainError(
+            "capacity", _l("The capacity can be at most %(max)d seats.", max=MAX_CAPACITY)
+        )
+    _check_texts(edition)
     if edition.date.year != edition.year:
         raise DomainError("date", _l("The date must fall in %(year)d.", year=edition.year))
     opens, closes = edition.registration_opens_at, edition.registration_closes_at
+    # Before any arithmetic on it: year 1 cannot even be converted to UTC.
+    if opens and opens.year < MIN_YEAR:
+        raise DomainError(
+            "registration_opens_at",
+            _l("Registration cannot open before %(year)d.", year=MIN_YEAR),
+        )
     if opens and closes and opens >= closes:
         raise DomainError("registration_closes_at", _l("Registration must close after it opens."))
     if closes:

@@ -358,8 +358,10 @@ def duplicate_session(year: int, session_id: int):
     """Copy a session, then open the copy to change what differs."""
     edition = db.first_or_404(editions.edition_of_year(year))
     session = _found(services.get_session(edition, session_id))
-    with transaction(success=_("The session is duplicated: change what differs.")):
+    with transaction(success=_("The session is duplicated: change what differs.")) as outcome:
         copy = services.duplicate_session(session)
+    if not outcome.ok:  # the refusal is flashed; the session itself needs correcting
+        return redirect(url_for("programme_admin.edit_session", year=year, session_id=session_id))
     return redirect(url_for("programme_admin.edit_session", year=year, session_id=copy.id))
 
 

@@ -29,6 +29,27 @@ def colloquium_day(edition: Edition) -> tuple[datetime, datetime]:
     return starts, ends
 
 
+def session_window(edition: Edition) -> tuple[datetime, datetime]:
+    """When a session may take place at all: 00:00 the day before to 24:00 the day after.
+
+    Wider than the day (an evening reception the day before is planned, with a warning), and
+    bounded so that a typo such as 2207 for 2027 is refused rather than drawn for 180 years.
+    """
+    starts = datetime.combine(edition.date - timedelta(days=1), time(0, 0), edition.tz)
+    ends = datetime.combine(edition.date + timedelta(days=2), time(0, 0), edition.tz)
+    return starts, ends
+
+
+def within(moment: datetime, window: tuple[datetime, datetime]) -> bool:
+    """True when ``moment`` lies in ``window`` (both ends included)."""
+    starts, ends = window
+    # A moment years away is outside whatever its time zone: deciding it by the year first
+    # keeps any arithmetic on it (converting year 1 or 9999 to UTC overflows) out of reach.
+    if abs(moment.year - starts.year) > 1:
+        return False
+    return starts <= moment <= ends
+
+
 # ---------------------------------------------------------------------------------------------
 # Rules about two sessions at once: they look at the whole programme. Intervals are half-open:
 # a session ending at 11:00 and one starting at 11:00 do not overlap.

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from colloquium.forms import Form
 from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABELS
+from colloquium.programme.services import MAX_SEATS
 
 # Enough empty rows to add a panel's speakers in one go; more can be added after saving.
 EXTRA_SPEAKER_ROWS = 4
@@ -39,7 +40,7 @@ def _none_or(label, things) -> list[SelectChoice]:
 
 class RoomForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0)])
+    seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0, max=MAX_SEATS)])
     access_notes = TextAreaField(_l("Access notes"), validators=[Length(max=2000)])
 
 
@@ -78,7 +79,7 @@ class SessionForm(Form):
     language = SelectField(_l("Language"), choices=_choices(LANGUAGE_LABELS.items()))
     interpretation = BooleanField(_l("Interpretation provided"))
     expected_audience = IntegerField(
-        _l("Expected audience"), validators=[Optional(), NumberRange(min=0)]
+        _l("Expected audience"), validators=[Optional(), NumberRange(min=0, max=MAX_SEATS)]
     )
     summary = TextAreaField(_l("Summary"), validators=[Length(max=1000)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -16,6 +16,7 @@ from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.errors import DomainError
 from colloquium.extensions import db
+from colloquium.i18n import long_date
 from colloquium.images import prepare_logo
 from colloquium.programme.conflicts import (
     Conflict,
@@ -23,7 +24,9 @@ from colloquium.programme.conflicts import (
     outside_the_day,
     over_capacity,
     rooms_used_twice_at_once,
+    session_window,
     speakers_in_two_places_at_once,
+    within,
     without_a_room,
 )
 from colloquium.programme.models import (
@@ -35,6 +38,10 @@ from colloquium.programme.models import (
     SessionSpeaker,
     Speaker,
 )
+
+# Seats of a room and a session's expected audience: the largest conference centre in Paris
+# seats about 6,000, so a bigger number is a typo (and sums of such numbers fit 32 bits).
+MAX_SEATS = 100_000
 
 # ---------------------------------------------------------------------------------------------
 # Publishing
@@ -128,6 +135,8 @@ def _apply_room(room: Room, data: RoomData) -> None:
         raise DomainError("name", _l("The room needs a name."))
     if data.seats is not None and data.seats < 0:
         raise DomainError("seats", _l("The number of seats cannot be negative."))
+    if data.seats is not None and data.seats > MAX_SEATS:
+        raise DomainError("seats", _l("Enter at most %(max)d seats.", max=MAX_SEATS))
     taken = db.session.scalar(
         sa.select(Room.id).where(
             Room.edition_id == room.edition_id,
@@ -337,6 +346,8 @@ def update_session(session: ProgrammeSession, data: SessionData) -> ProgrammeSes
 
 def duplicate_session(session: ProgrammeSession) -> ProgrammeSession:
     """A copy of ``session`` (same time, room and speakers), titled as a copy."""
+    # A session saved before the window existed may lie outside it: no copy of that typo.
+    _check_within_window(session.edition, session.starts_at, session.ends_at)
     copy = ProgrammeSession(
         edition_id=session.edition_id,
         edition=session.edition,
@@ -369,6 +380,27 @@ def delete_session(session: ProgrammeSession) -> None:
     mark_changed(edition)
 
 
+def _check_within_window(edition: Edition, starts_at: datetime, ends_at: datetime) -> None:
+    """Refuse a session outside ``session_window``: a typo in a year, not a plan.
+
+    Inside the window but outside the day itself is allowed, with a warning (SPEC: such
+    conflicts are warnings), so that the eve's reception can be in the programme.
+    """
+    window = session_window(edition)
+    for field_name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not within(moment, window):
+            first, last = (bound.date() for bound in window)
+            raise DomainError(
+                field_name,
+                _l(
+                    "A session must take place between %(first)s at 00:00 and %(last)s at "
+                    "24:00, from the day before the colloquium to the day after.",
+                    first=long_date(first),
+                    last=long_date(last - timedelta(days=1)),
+                ),
+            )
+
+
 def _apply_session(session: ProgrammeSession, edition: Edition, data: SessionData) -> None:
     title = (data.title or "").strip()
     if not title:
@@ -381,10 +413,13 @@ def _apply_session(session: ProgrammeSession, edition: Edition, data: SessionDat
         raise DomainError("starts_at", _l("Give the start time."))
     if data.ends_at is None or data.ends_at.tzinfo is None:
         raise DomainError("ends_at", _l("Give the end time."))
+    _check_within_window(edition, data.starts_at, data.ends_at)
     if data.ends_at <= data.starts_at:
         raise DomainError("ends_at", _l("A session must end after it starts."))
     if data.expected_audience is not None and data.expected_audience < 0:
         raise DomainError("expected_audience", _l("The expected audience cannot be negative."))
+    if data.expected_audience is not None and data.expected_audience > MAX_SEATS:
+        raise DomainError("expected_audience", _l("Enter at most %(max)d people.", max=MAX_SEATS))
     room = None
     if data.room_id is not None:
         room = get_room(edition, data.room_id)
@@ -489,10 +524,25 @@ def copy_programme(source: Edition, target: Edition, with_sessions: bool = False
     copied_sessions = 0
     if with_sessions:
         for session in list_sessions(source):
+            # A session saved before the window existed may lie years away: moving it would
+            # overflow the calendar, and it is a typo to fix rather than to copy.
+            if not (
+                within(session.starts_at, session_window(source))
+                and within(session.ends_at, session_window(source))
+            ):
+                raise DomainError(
+                    "target",
+                    _l(
+                        "“%(title)s” is not between the day before and the day after the "
+                        "colloquium: correct its times before copying the sessions.",
+                        title=session.title,
+                    ),
+                )
             starts = _moved(session.starts_at, source, target)
             ends = _moved(session.ends_at, source, target)
             if ends <= starts:  # a clock change can swallow a short session: keep its length
                 ends = starts + (session.ends_at - session.starts_at)
+            _check_within_window(target, starts, ends)
             db.session.add(
                 ProgrammeSession(
                     edition_id=target.id,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from colloquium.editions.models import Edition
+from colloquium.programme.conflicts import session_window
 from colloquium.programme.models import ProgrammeSession, Room
 
 SLOT = timedelta(minutes=15)
@@ -43,27 +44,45 @@ COVERED = None  # a row already taken by a cell above (its rowspan)
 
 @dataclass
 class Timetable:
-    """The day view: its columns (rooms, ``None`` for "no room") and its labelled rows."""
+    """The day view: its columns (rooms, ``None`` for "no room") and its labelled rows.
+
+    ``left_out`` are the sessions wholly outside ``session_window``, not drawn (see below).
+    """
 
     columns: list[Room | None]
     rows: list[tuple[str, list]]
+    left_out: list[ProgrammeSession]
 
 
 def timetable(
     edition: Edition, sessions: list[ProgrammeSession], rooms: list[Room]
 ) -> Timetable | None:
-    """The day as rows of quarter hours and one column per room (plus "no room" if needed)."""
+    """The day as rows of quarter hours and one column per room (plus "no room" if needed).
+
+    Drawn within ``session_window`` only (at most three days of rows): a session saved
+    before that rule, years away, is left out and its overhang clipped, rather than one row
+    per quarter hour until then (a session ending in 2207 once took the page down).
+    """
     if not sessions:
         return None
     tz = edition.tz
+    window_start, window_end = session_window(edition)
+
+    def outside(session: ProgrammeSession) -> bool:
+        return session.ends_at <= window_start or session.starts_at >= window_end
+
+    left_out = [session for session in sessions if outside(session)]
+    sessions = [session for session in sessions if not outside(session)]
+    if not sessions:
+        return Timetable([], [], left_out)
     columns: list[Room | None] = list(rooms)
     if any(session.room is None for session in sessions):
         columns.append(None)
-    earliest = min(session.starts_at for session in sessions).astimezone(tz)
+    earliest = max(min(session.starts_at for session in sessions), window_start).astimezone(tz)
     # Arithmetic in UTC: subtracting two local times across a clock change would be off by
     # an hour; labels are local.
     start = earliest.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
-    end = max(session.ends_at for session in sessions)
+    end = min(max(session.ends_at for session in sessions), window_end)
     slot_count = -(-(end - start) // SLOT)
 
     def first_slot(moment: datetime) -> int:
@@ -81,8 +100,8 @@ def timetable(
         ]
         clusters: list[tuple[int, int, list[ProgrammeSession]]] = []
         for session in in_column:  # already in time order
-            top = first_slot(session.starts_at)
-            bottom = max(after_last_slot(session.ends_at), top + 1)
+            top = first_slot(max(session.starts_at, start))
+            bottom = max(after_last_slot(min(session.ends_at, end)), top + 1)
             if clusters and top < clusters[-1][1]:
                 cluster_top, cluster_bottom, members = clusters[-1]
                 clusters[-1] = (cluster_top, max(cluster_bottom, bottom), [*members, session])
@@ -100,4 +119,4 @@ def timetable(
     rows = [
         ((start + n * SLOT).astimezone(tz).strftime("%H:%M"), cells) for n, cells in enumerate(grid)
     ]
-    return Timetable(columns, rows)
+    return Timetable(columns, rows, left_out)

@@ -17,7 +17,7 @@ import hashlib
 import io
 import secrets
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -165,9 +165,36 @@ def find_by_token(token: str) -> Registration | None:
     return db.session.scalar(registration_with_token(token))
 
 
+def confirmation_deadline(edition: Edition) -> datetime:
+    """Until when an unconfirmed registration may be confirmed (see ``confirm_registration``)."""
+    day_begins = datetime.combine(edition.date, time(0, 0), edition.tz)
+    closes = edition.registration_closes_at
+    return max(day_begins, closes) if closes else day_begins
+
+
+def can_still_confirm(edition: Edition, now: datetime | None = None) -> bool:
+    """True while an unconfirmed registration of ``edition`` may be confirmed."""
+    return (now or utcnow()) < confirmation_deadline(edition)
+
+
 def confirm_registration(registration: Registration, now: datetime | None = None) -> Registration:
-    """Confirm the address: take a seat if one is left, else join the waiting list."""
+    """Confirm the address: take a seat if one is left, else join the waiting list.
+
+    Allowed after the form has closed, until the colloquium's day begins (00:00 in the
+    edition's time zone), or until the form closes if organisers keep it open later. Whoever
+    registered in time keeps the days after closing to find the e-mail (people confirm late,
+    and the seat rule, not the form's dates, is what protects the room); on the day itself
+    the door list is settled, and organisers seat latecomers with ``confirm_over_capacity``.
+    """
     _check_not_past(registration)
+    if not can_still_confirm(registration.edition, now):
+        raise DomainError(
+            None,
+            _l(
+                "Confirmations closed when the day of the colloquium began: this registration "
+                "can no longer be confirmed."
+            ),
+        )
     _claim(registration, (UNCONFIRMED,))
     edition = registration.edition
     seated = _take_seat(edition)

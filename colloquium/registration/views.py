@@ -105,6 +105,7 @@ def manage(token: str):
         position=services.waitlist_position(registration),
         qr=qr,
         is_past=edition.is_past(local_today()),
+        can_confirm=services.can_still_confirm(edition),
     )
 
 
