@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     from colloquium.accounts.admin import bp as accounts_admin_bp
     from colloquium.accounts.views import bp as accounts_bp
+    from colloquium.admin.editions import bp as editions_admin_bp
     from colloquium.admin.views import bp as admin_bp
     from colloquium.associations.admin import bp as associations_admin_bp
     from colloquium.associations.views import bp as associations_bp
@@ -66,6 +67,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(associations_bp)
     app.register_blueprint(associations_admin_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(editions_admin_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(check_in_bp)
     app.register_blueprint(registrations_admin_bp)

@@ -86,6 +86,11 @@ def get_edition(year: int) -> Edition | None:
     return db.session.scalar(edition_of_year(year))
 
 
+def latest_edition() -> Edition | None:
+    """The edition of the highest year, if any."""
+    return db.session.scalar(sa.select(Edition).order_by(Edition.year.desc()).limit(1))
+
+
 def list_editions() -> list[Edition]:
     """Every edition, the most recent first."""
     return list(db.session.scalars(sa.select(Edition).order_by(Edition.year.desc())))

@@ -1,0 +1,113 @@
+"""Organisers' pages for editions: the list, a new one, and changing one.
+
+They live in the back office, not in ``editions/``, because creating an edition may copy the
+latest one's rooms through the programme service, and programme builds on editions.
+"""
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from colloquium.admin.forms import EditionForm, NewEditionForm
+from colloquium.clock import local_today
+from colloquium.editions import services as editions
+from colloquium.editions.models import Edition
+from colloquium.extensions import db
+from colloquium.forms import transaction
+from colloquium.programme import services as programme
+from colloquium.security import form_view, organiser_required
+
+bp = Blueprint("editions_admin", __name__, url_prefix="/admin/editions")
+
+
+def _local(moment: datetime | None, timezone: ZoneInfo) -> datetime | None:
+    """An aware moment as the naive local time a datetime-local field shows."""
+    return moment.astimezone(timezone).replace(tzinfo=None) if moment else None
+
+
+def _values_of(edition: Edition) -> dict:
+    """What the form shows for ``edition``: its fields, date-times in its own time zone."""
+    return {
+        "date": edition.date,
+        "title": edition.title,
+        "theme": edition.theme,
+        "venue_name": edition.venue_name,
+        "venue_address": edition.venue_address,
+        "city": edition.city,
+        "capacity": edition.capacity,
+        "registration_opens_at": _local(edition.registration_opens_at, edition.tz),
+        "registration_closes_at": _local(edition.registration_closes_at, edition.tz),
+    }
+
+
+def _suggestion(latest: Edition | None) -> dict:
+    """The next edition as the CLI would make it, with the latest one's venue and capacity."""
+    year = latest.year + 1 if latest else local_today().year
+    year = min(max(year, editions.MIN_YEAR), editions.MAX_YEAR)
+    day = editions.default_date(year)
+    timezone = ZoneInfo(editions.DEFAULT_TIMEZONE)
+    values = {
+        "year": year,
+        "date": day,
+        # The CLI opens registration at once; a form proposes the morning it is filled in.
+        "registration_opens_at": datetime.combine(local_today(), time(9, 0)),
+        "registration_closes_at": _local(editions.default_closing(day), timezone),
+    }
+    if latest is not None:
+        values.update(
+            venue_name=latest.venue_name,
+            venue_address=latest.venue_address,
+            city=latest.city,
+            capacity=latest.capacity,
+        )
+    return values
+
+
+@bp.get("/")
+@organiser_required
+def index():
+    """Every edition, the most recent first, with its seats and registration window."""
+    return render_template(
+        "admin/editions/index.html",
+        editions=editions.list_editions(),
+        current=editions.current_edition(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def new():
+    """Create an edition, prefilled from the latest one; maybe copy its rooms."""
+    latest = editions.latest_edition()
+    form = NewEditionForm(data=_suggestion(latest))
+    if form.validate_on_submit():
+        with transaction(form, success=_("The edition is created.")) as outcome:
+            edition = editions.create_edition(
+                form.year.data, form.changes(ZoneInfo(editions.DEFAULT_TIMEZONE))
+            )
+            if latest is not None and form.copy_rooms.data:
+                programme.copy_programme(latest, edition)
+        if outcome.ok:
+            return redirect(url_for("editions_admin.index", _anchor=f"edition-{edition.year}"))
+    return render_template("admin/editions/form.html", form=form, edition=None, latest=latest)
+
+
+@bp.route("/<int:year>", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def edit(year: int):
+    """Change every field of an edition; a new capacity serves the waiting list."""
+    edition = db.first_or_404(editions.edition_of_year(year))
+    form = EditionForm(data=_values_of(edition))
+    if form.validate_on_submit():
+        changes = form.changes(edition.tz)
+        if changes.capacity == edition.capacity:
+            changes.capacity = None  # as the CLI without --capacity: no change to announce
+        with transaction(form, success=_("The edition is saved.")) as outcome:
+            editions.update_edition(edition, changes)
+        if outcome.ok:
+            return redirect(url_for("editions_admin.index", _anchor=f"edition-{year}"))
+    return render_template("admin/editions/form.html", form=form, edition=edition, latest=None)
