@@ -20,7 +20,7 @@ def _members(count):
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("/admin/", 3),  # the user, the member count, the account count
+        ("/admin/", 6),  # the user, members, accounts, no edition (two looks), the outbox
         ("/admin/associations/", 3),  # the user, the associations, their editors
         ("/admin/users/", 2),  # the user, the accounts with their associations
         ("/admin/users/invite", 2),  # the user, the associations to choose from

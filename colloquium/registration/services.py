@@ -709,3 +709,76 @@ def export_registrations_csv(edition: Edition) -> tuple[str, int]:
     for row in rows:
         writer.writerow([_spreadsheet_safe(value) for value in row])
     return buffer.getvalue(), len(rows)
+
+
+# The chart of registrations per day shows at most this many days (the most recent ones).
+OVERVIEW_DAYS = 92
+
+
+@dataclass(frozen=True)
+class EditionOverview:
+    """What the dashboard shows of an edition's registrations, beyond the counts by status."""
+
+    per_day: list[tuple[date, int]]  # every day from the first registration, zeros included
+    by_type: dict[str, int]
+    by_language: dict[str, int]
+    accessibility_needs: list[tuple[str, str]]  # (name, need) of the confirmed attendees
+    dietary_requirements: list[tuple[str, int]]  # (need, how many), no names: the caterer's
+
+
+def edition_overview(edition: Edition) -> EditionOverview:
+    """Registrations per day (Paris dates), by type and language, and the needs (one query).
+
+    Types and languages count the registrations not cancelled; the needs are the confirmed
+    attendees', who hold a seat; erased registrations count by day only.
+    """
+    rows = db.session.execute(
+        sa.select(
+            Registration.created_at,
+            Registration.status,
+            Registration.attendee_type,
+            Registration.language,
+            Registration.first_name,
+            Registration.last_name,
+            Registration.accessibility_needs,
+            Registration.dietary_requirements,
+        )
+        .where(Registration.edition_id == edition.id)
+        .order_by(Registration.created_at, Registration.id)
+    ).all()
+    days: dict[date, int] = {}
+    by_type = {kind: 0 for kind in ATTENDEE_TYPES}
+    by_language = {language: 0 for language in LANGUAGES}
+    accessibility: list[tuple[str, str]] = []
+    dietary: dict[str, int] = {}
+    for created, status, kind, language, first, last, access, diet in rows:
+        day = created.astimezone(edition.tz).date()
+        days[day] = days.get(day, 0) + 1
+        if status == CANCELLED:
+            continue
+        by_type[kind] += 1
+        by_language[language] += 1
+        if status != CONFIRMED:
+            continue
+        if access.strip():
+            accessibility.append((f"{first} {last}".strip(), access.strip()))
+        if diet.strip():
+            # "Végétarien" and "végétarien " are one line for the caterer.
+            need = " ".join(diet.split())
+            key = next((known for known in dietary if known.lower() == need.lower()), need)
+            dietary[key] = dietary.get(key, 0) + 1
+    per_day: list[tuple[date, int]] = []
+    if days:
+        first_day = max(min(days), max(days) - timedelta(days=OVERVIEW_DAYS - 1))
+        span = (max(days) - first_day).days + 1
+        per_day = [
+            (first_day + timedelta(days=n), days.get(first_day + timedelta(days=n), 0))
+            for n in range(span)
+        ]
+    return EditionOverview(
+        per_day=per_day,
+        by_type=by_type,
+        by_language=by_language,
+        accessibility_needs=accessibility,
+        dietary_requirements=sorted(dietary.items(), key=lambda item: (-item[1], item[0])),
+    )
