@@ -493,7 +493,8 @@ def test_without_another_edition_copy_explains_what_to_do(app, client):
     make_edition(COMING_YEAR)
     organiser(client)
     page = client.get(f"/admin/programme/{COMING_YEAR}?lang=en").get_data(as_text=True)
-    assert "Create the next edition first" in page and "/copy" not in page
+    assert '<a href="/admin/editions/new">Create the next edition</a> first' in page
+    assert "/copy" not in page
 
 
 def test_renaming_a_room_to_a_taken_name_is_refused(app, client):
