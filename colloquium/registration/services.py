@@ -148,6 +148,22 @@ def register(
     return Submission(registration, created=True)
 
 
+def resend_link(edition: Edition | None, address: str) -> Submission | None:
+    """E-mail a fresh manage link if ``address`` holds an active registration of ``edition``.
+
+    The caller shows the same answer whatever this returns: who registered is not told.
+    The new link revokes every earlier one.
+    """
+    if edition is None or edition.is_past(local_today()):
+        return None
+    try:
+        email = people.checked_email(address)
+    except DomainError:
+        return None  # the form checked the shape; an address no one can hold has no registration
+    existing = _active_registration(edition, email)
+    return _resend_link(existing) if existing is not None else None
+
+
 def registration_with_token(token: str) -> sa.Select[tuple[Registration]]:
     """The query for the registration this manage token opens (for ``db.first_or_404``)."""
     if not token or len(token) > 200:
