@@ -130,7 +130,7 @@ def test_waiting_list_promotion_and_cancellation_mails_in_each_language(app, cli
     assert not list(waiting.iter_attachments())
 
     manage = f"/registration/{token}"
-    client.post(f"{manage}/cancel", data={"csrf_token": csrf_token(client, manage)})
+    client.post(f"{manage}/cancel", data={"csrf_token": csrf_token(client, f"{manage}/cancel")})
     cancelled, promoted = deliver(smtp, 2)
     assert cancelled["To"] == "seated@example.org"
     assert cancelled["Subject"] == f"Registration cancelled: Colloquium of 17 October {COMING_YEAR}"

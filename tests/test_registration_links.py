@@ -52,7 +52,7 @@ def test_every_mail_carries_a_link_that_opens_the_manage_page(client, smtp):
     assert links_of(confirmed) == {ada_link} and links_of(waitlisted) == {lucie_link}
 
     manage = f"/registration/{ada_link}"
-    client.post(f"{manage}/cancel", data={"csrf_token": csrf_token(client, manage)})
+    client.post(f"{manage}/cancel", data={"csrf_token": csrf_token(client, f"{manage}/cancel")})
     cancelled, promoted = deliver(smtp, 2)
     assert cancelled["Subject"].startswith("Registration cancelled")
     assert promoted["Subject"].startswith("Une place vous attend")

@@ -145,10 +145,14 @@ def confirm(token: str):
     return _act(token, lambda: services.confirm_registration(registration), _confirmed_message)
 
 
-@bp.post("/registration/<token>/cancel")
+@bp.route("/registration/<token>/cancel", methods=["GET", "POST"])
+@private
 def cancel(token: str):
-    """Cancel one's registration; the seat goes to the waiting list."""
+    """Cancel one's registration, once asked again; the seat goes to the waiting list."""
     registration = _registration(token)
+    if request.method == "GET":
+        # Nothing irreversible on one click: the manage page links here, this page asks.
+        return _ask_first(registration, token, "cancel")
     return _act(
         token,
         lambda: services.cancel_registration(registration),
@@ -156,10 +160,13 @@ def cancel(token: str):
     )
 
 
-@bp.post("/registration/<token>/delete")
+@bp.route("/registration/<token>/delete", methods=["GET", "POST"])
+@private
 def delete(token: str):
-    """Erase one's personal data for good."""
+    """Erase one's personal data for good, once asked again."""
     registration = _registration(token)
+    if request.method == "GET":
+        return _ask_first(registration, token, "delete")
     erased = _("Your personal data has been erased and your registration cancelled.")
     with transaction(success=erased):
         services.erase_registration(registration)
@@ -232,6 +239,18 @@ def csrf_failure(error: CSRFError):
         return _edit_form(registration, token, form, validate=False, expired=True)
     flash(_("This page had expired. Please try again."), "warning")
     return redirect(url_for("registration.manage", token=token))
+
+
+def _ask_first(registration: Registration, token: str, action: str):
+    """The page that asks before cancelling or erasing; only its button acts."""
+    return render_template(
+        "registration/confirm_action.html",
+        registration=registration,
+        edition=registration.edition,
+        token=token,
+        action=action,
+        is_past=registration.edition.is_past(local_today()),
+    )
 
 
 def _act(token: str, action, message):
