@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
 from colloquium.registration.models import Registration
-from tests.factories import COMING_YEAR, NEXT_YEAR, make_edition, make_registration
+from tests.factories import COMING_YEAR, NEXT_YEAR, make_edition, make_registration, make_session
 from tests.web import csrf_token
 
 FORM = {
@@ -487,3 +487,26 @@ def test_the_waiting_list_page_talks_of_leaving_it_and_offers_no_calendar(client
     assert "frees your seat" not in html and "calendar.ics" not in html
     asked = client.get(f"{manage}/cancel?lang=en").get_data(as_text=True)
     assert "Yes, leave the waiting list" in asked and "seat goes" not in asked
+
+
+def test_the_calendar_file_holds_the_published_programme_hours(client):
+    from colloquium.programme import services as programme
+
+    edition = make_edition(COMING_YEAR)
+    make_session(edition, "Accueil", starts="08:30", ends="09:15")
+    make_session(edition, "Clôture", starts="16:00", ends="17:45")
+    _, token = make_registration(edition)
+
+    def hours():
+        """The event's start and end, as local times."""
+        event = icalendar.Calendar.from_ical(
+            client.get(f"/registration/{token}/calendar.ics").data
+        ).walk("VEVENT")[0]
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        assert str(start.tzinfo) == "Europe/Paris" and start.date() == date(COMING_YEAR, 10, 17)
+        return start.strftime("%H:%M"), end.strftime("%H:%M")
+
+    assert hours() == ("09:00", "18:00")  # not published yet: the hours may still move
+    programme.set_published(edition, True)
+    db.session.commit()
+    assert hours() == ("08:30", "17:45")
