@@ -518,8 +518,17 @@ def _active_registration(edition: Edition, email: str) -> Registration | None:
 
 
 def _resend_link(registration: Registration) -> Submission:
-    # A new version revokes every earlier link: whoever asked holds the mailbox.
-    registration.link_version = (registration.link_version or 0) + 1
+    # A new version revokes every earlier link. One UPDATE, not read-then-write: of two
+    # requests at once, the second waits for the first's row lock and takes the next number,
+    # so each e-mail carries its own link and only the last one written opens the page.
+    version = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.id == registration.id)
+        .values(link_version=Registration.link_version + 1)
+        .returning(Registration.link_version)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(registration, "link_version", version)
     registration.token_hash = hash_token(manage_token(registration))
     db.session.flush()
     notifications.send_manage_link(registration)
