@@ -154,16 +154,13 @@ def registration_details(email: str = "ada@example.org", **values):
 
 
 def make_registration(edition, email: str = "ada@example.org", confirm: bool = False, **values):
-    """A committed registration and a manage token that opens it: ``(registration, token)``."""
-    import secrets
-
+    """A committed registration and the manage token that opens it: ``(registration, token)``."""
     from colloquium.registration import services as registrations
+    from colloquium.registration.tokens import manage_token
 
     registration = registrations.register(edition, registration_details(email, **values))
     registration = registration.registration
-    token = secrets.token_urlsafe(32)
-    registration.token_hash = registrations.hash_token(token)
-    db.session.flush()
+    token = manage_token(registration)
     if confirm:
         registrations.confirm_registration(registration)
     db.session.commit()

@@ -87,7 +87,7 @@ def test_erasure_leaves_no_trace_once_its_last_email_is_delivered(app, client, s
 
     manage = f"/registration/{token}"
     response = client.post(
-        f"{manage}/delete?lang=en", data={"csrf_token": csrf_token(client, manage)}
+        f"{manage}/delete?lang=en", data={"csrf_token": csrf_token(client, f"{manage}/delete")}
     )
     assert response.status_code == 302
 

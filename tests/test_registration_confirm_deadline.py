@@ -132,7 +132,7 @@ def test_a_confirmation_posted_on_the_day_is_refused_with_the_reason(app, client
     edition = make_edition(COMING_YEAR, capacity=5)
     registration, token = make_registration(edition)
     time_machine.move_to(paris(10, 17, 8))
-    form_token = csrf_token(client, f"/registration/{token}")  # of the cancel button
+    form_token = csrf_token(client, f"/registration/{token}/cancel")  # of the cancel page
     response = client.post(
         f"/registration/{token}/confirm?lang=en", data={"csrf_token": form_token}
     )

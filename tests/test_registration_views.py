@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
 from colloquium.registration.models import Registration
-from tests.factories import COMING_YEAR, NEXT_YEAR, make_edition, make_registration
+from tests.factories import COMING_YEAR, NEXT_YEAR, make_edition, make_registration, make_session
 from tests.web import csrf_token
 
 FORM = {
@@ -301,7 +301,7 @@ def test_a_refused_transition_is_explained_not_an_error(client):
     manage = f"/registration/{token}"
     response = client.post(
         f"{manage}/confirm?lang=en",
-        data={"csrf_token": csrf_token(client, manage)},
+        data={"csrf_token": csrf_token(client, f"{manage}/delete")},  # the session's token
         follow_redirects=True,
     )
     assert response.status_code == 200
@@ -316,7 +316,7 @@ def test_cancelling_from_the_manage_page_promotes_the_waiting_list(client, sent_
     manage = f"/registration/{token}"
     response = client.post(
         f"{manage}/cancel?lang=en",
-        data={"csrf_token": csrf_token(client, manage)},
+        data={"csrf_token": csrf_token(client, f"{manage}/cancel")},
         follow_redirects=True,
     )
     html = response.get_data(as_text=True)
@@ -330,7 +330,7 @@ def test_cancelling_from_the_manage_page_promotes_the_waiting_list(client, sent_
     ]
     again = client.post(
         f"{manage}/cancel?lang=en",
-        data={"csrf_token": csrf_token(client, manage)},
+        data={"csrf_token": csrf_token(client, f"{manage}/delete")},  # the session's token
         follow_redirects=True,
     )
     assert "This registration has been cancelled." in again.get_data(as_text=True)
@@ -349,7 +349,7 @@ def test_erasing_from_the_manage_page(client):
     manage = f"/registration/{token}"
     response = client.post(
         f"{manage}/delete?lang=en",
-        data={"csrf_token": csrf_token(client, manage)},
+        data={"csrf_token": csrf_token(client, f"{manage}/delete")},
         follow_redirects=True,
     )
     assert "Your personal data has been erased" in response.get_data(as_text=True)
@@ -454,3 +454,59 @@ def test_the_manage_page_runs_a_fixed_number_of_queries(client, count_queries, c
         assert client.get(f"/registration/{token}").status_code == 200
     # The registration with its edition; on the waiting list, the position too.
     assert len(queries) == (2 if confirm else 1), queries
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_cancelling_and_erasing_ask_first(client, language):
+    edition = make_edition(COMING_YEAR, capacity=5)
+    registration, token = make_registration(edition, confirm=True, language=language)
+    manage = f"/registration/{token}"
+    html = client.get(f"{manage}?lang={language}").get_data(as_text=True)
+    # The manage page holds no form that cancels or erases: its buttons open a page that asks.
+    assert f'action="{manage}/cancel"' not in html and f'action="{manage}/delete"' not in html
+    assert f'href="{manage}/cancel"' in html and f'href="{manage}/delete"' in html
+    for action in ("cancel", "delete"):
+        page = client.get(f"{manage}/{action}?lang={language}")
+        assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+        assert f'action="{manage}/{action}"' in page.get_data(as_text=True)
+        assert "<script" not in page.get_data(as_text=True)
+    erase = client.get(f"{manage}/delete?lang={language}").get_data(as_text=True)
+    assert ("This cannot be undone." if language == "en" else "C\u2019est définitif.") in erase
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).status == "confirmed"
+    assert db.session.get(Edition, edition.id).seats_taken == 1
+
+
+def test_the_waiting_list_page_talks_of_leaving_it_and_offers_no_calendar(client):
+    edition = make_edition(COMING_YEAR, capacity=1)
+    make_registration(edition, "seated@example.org", confirm=True)
+    _, token = make_registration(edition, "waiting@example.org", confirm=True)
+    manage = f"/registration/{token}"
+    html = client.get(f"{manage}?lang=en").get_data(as_text=True)
+    assert "Leave the waiting list" in html
+    assert "frees your seat" not in html and "calendar.ics" not in html
+    asked = client.get(f"{manage}/cancel?lang=en").get_data(as_text=True)
+    assert "Yes, leave the waiting list" in asked and "seat goes" not in asked
+
+
+def test_the_calendar_file_holds_the_published_programme_hours(client):
+    from colloquium.programme import services as programme
+
+    edition = make_edition(COMING_YEAR)
+    make_session(edition, "Accueil", starts="08:30", ends="09:15")
+    make_session(edition, "Clôture", starts="16:00", ends="17:45")
+    _, token = make_registration(edition)
+
+    def hours():
+        """The event's start and end, as local times."""
+        event = icalendar.Calendar.from_ical(
+            client.get(f"/registration/{token}/calendar.ics").data
+        ).walk("VEVENT")[0]
+        start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+        assert str(start.tzinfo) == "Europe/Paris" and start.date() == date(COMING_YEAR, 10, 17)
+        return start.strftime("%H:%M"), end.strftime("%H:%M")
+
+    assert hours() == ("09:00", "18:00")  # not published yet: the hours may still move
+    programme.set_published(edition, True)
+    db.session.commit()
+    assert hours() == ("08:30", "17:45")

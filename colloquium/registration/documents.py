@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from urllib.parse import urlsplit
 
 import icalendar
 import segno
+import sqlalchemy as sa
 from flask import current_app
 from markupsafe import Markup
 
 from colloquium.clock import utcnow
+from colloquium.extensions import db
 from colloquium.links import external_url
+from colloquium.programme.models import ProgrammeSession
 from colloquium.registration.models import Registration
 
 # The day's hours when the programme does not say otherwise (local time of the edition).
@@ -44,10 +47,36 @@ def qr_png(registration: Registration) -> bytes:
     return buffer.getvalue()
 
 
-def calendar_file(registration: Registration) -> bytes:
-    """The colloquium day as an RFC 5545 event in the edition's time zone (09:00 to 18:00)."""
+def day_hours(registration: Registration) -> tuple[datetime, datetime]:
+    """When the day begins and ends: the published programme's first start and last end.
+
+    Until the programme is published its hours may still move, so 09:00 to 18:00 local time.
+    """
     edition = registration.edition
+    if edition.programme_published:
+        first, last = db.session.execute(
+            sa.select(
+                sa.func.min(ProgrammeSession.starts_at), sa.func.max(ProgrammeSession.ends_at)
+            ).where(ProgrammeSession.edition_id == edition.id)
+        ).one()
+        if first is not None:
+            # min()/max() bypass the column type on SQLite: read them back as aware UTC.
+            return _aware(first).astimezone(edition.tz), _aware(last).astimezone(edition.tz)
     tz = edition.tz
+    return datetime.combine(edition.date, DAY_STARTS, tz), datetime.combine(
+        edition.date, DAY_ENDS, tz
+    )
+
+
+def _aware(moment) -> datetime:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def calendar_file(registration: Registration) -> bytes:
+    """The colloquium day as an RFC 5545 event in the edition's time zone (see ``day_hours``)."""
+    edition = registration.edition
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Ensemble contre la traite//Colloquium//FR")
     calendar.add("version", "2.0")
@@ -56,8 +85,9 @@ def calendar_file(registration: Registration) -> bytes:
     host = urlsplit(current_app.config["PUBLIC_URL"]).hostname or "localhost"
     event.add("uid", f"colloquium-{edition.year}@{host}")
     event.add("dtstamp", utcnow())
-    event.add("dtstart", datetime.combine(edition.date, DAY_STARTS, tz))
-    event.add("dtend", datetime.combine(edition.date, DAY_ENDS, tz))
+    starts, ends = day_hours(registration)
+    event.add("dtstart", starts)
+    event.add("dtend", ends)
     event.add("summary", edition.display_title)
     location = ", ".join(
         part for part in (edition.venue_name, edition.venue_address, edition.city) if part

@@ -80,6 +80,21 @@ class RegistrationForm(DetailsForm):
     website = StringField(_l("Leave this field empty"))
 
 
+class ResendLinkForm(Form):
+    """Ask for a new link to one's registration, by the address it was made with."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        description=_l("The address you registered with."),
+        validators=[
+            DataRequired(REQUIRED),
+            Email(_l("Enter an e-mail address like name@example.org.")),
+            Length(max=254),
+        ],
+    )
+
+
 class CheckInLookupForm(Form):
     """Type a registration's reference when its QR code cannot be scanned."""
 

@@ -15,6 +15,7 @@ from colloquium.mail.outbox import Attachment, UndeliverableAddress, queue_mail
 from colloquium.mail.services import forget_data_subjects
 from colloquium.registration.documents import calendar_file, qr_png
 from colloquium.registration.models import Registration
+from colloquium.registration.tokens import current_token
 
 
 def _context(registration: Registration, **extra) -> dict:
@@ -40,8 +41,16 @@ def data_subject(registration_id: int) -> str:
 
 
 def _send(
-    registration: Registration, template: str, attachments=(), erase_after_delivery=False, **extra
+    registration: Registration,
+    template: str,
+    attachments=(),
+    erase_after_delivery=False,
+    link=True,
+    **extra,
 ) -> None:
+    if link and registration.token_hash is not None:
+        # Every e-mail about a registration carries its manage link (recomputed, never stored).
+        extra["manage_url"] = external_url("registration.manage", token=current_token(registration))
     try:
         queue_mail(
             to=registration.email,
@@ -72,13 +81,9 @@ def _ticket(registration: Registration) -> tuple[Attachment, Attachment]:
     )
 
 
-def send_manage_link(registration: Registration, token: str) -> None:
+def send_manage_link(registration: Registration) -> None:
     """The link to the manage page, where the address is confirmed (sent again on request)."""
-    _send(
-        registration,
-        "manage_link",
-        manage_url=external_url("registration.manage", token=token),
-    )
+    _send(registration, "manage_link", status=registration.status)
 
 
 def send_confirmed(registration: Registration) -> None:
@@ -106,7 +111,7 @@ def send_erased(registration: Registration) -> None:
 
     Queued before the details are blanked (it needs the address); it names no one.
     """
-    _send(registration, "erased", erase_after_delivery=True, first_name="")
+    _send(registration, "erased", erase_after_delivery=True, link=False, first_name="")
 
 
 def forget_mail(registration_ids: Iterable[int]) -> int:

@@ -13,7 +13,6 @@ every write transaction begins IMMEDIATE and so runs alone.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import secrets
 from dataclasses import dataclass, fields
@@ -45,8 +44,8 @@ from colloquium.registration.models import (
     WAITLISTED,
     Registration,
 )
+from colloquium.registration.tokens import hash_token, manage_token
 
-TOKEN_BYTES = 32  # 256 bits of randomness in every manage link
 # No 0/O, 1/I/L: a reference read out at the door or over the phone cannot be misheard.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 5
@@ -58,11 +57,6 @@ NAME_FIELDS = ("first_name", "last_name", "organisation")
 def normalise_email(address: str) -> str:
     """The address as stored and compared (``colloquium.people``: the same as accounts)."""
     return people.normalise_email(address)
-
-
-def hash_token(token: str) -> str:
-    """The stored form of a manage token."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -118,12 +112,10 @@ def register(
     existing = _active_registration(edition, email)
     if existing is not None:
         return _resend_link(existing)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
     registration = Registration(
         edition_id=edition.id,
         edition=edition,
         reference=_new_reference(edition),
-        token_hash=hash_token(token),
         status=UNCONFIRMED,
         first_name=people.clean_name(details.first_name),
         last_name=people.clean_name(details.last_name),
@@ -149,8 +141,27 @@ def register(
         if existing is None:
             raise
         return _resend_link(existing)
-    notifications.send_manage_link(registration, token)
+    # The token is made of the id, known only now (see ``tokens.py``).
+    registration.token_hash = hash_token(manage_token(registration))
+    db.session.flush()
+    notifications.send_manage_link(registration)
     return Submission(registration, created=True)
+
+
+def resend_link(edition: Edition | None, address: str) -> Submission | None:
+    """E-mail a fresh manage link if ``address`` holds an active registration of ``edition``.
+
+    The caller shows the same answer whatever this returns: who registered is not told.
+    The new link revokes every earlier one.
+    """
+    if edition is None or edition.is_past(local_today()):
+        return None
+    try:
+        email = people.checked_email(address)
+    except DomainError:
+        return None  # the form checked the shape; an address no one can hold has no registration
+    existing = _active_registration(edition, email)
+    return _resend_link(existing) if existing is not None else None
 
 
 def registration_with_token(token: str) -> sa.Select[tuple[Registration]]:
@@ -507,10 +518,20 @@ def _active_registration(edition: Edition, email: str) -> Registration | None:
 
 
 def _resend_link(registration: Registration) -> Submission:
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    registration.token_hash = hash_token(token)
+    # A new version revokes every earlier link. One UPDATE, not read-then-write: of two
+    # requests at once, the second waits for the first's row lock and takes the next number,
+    # so each e-mail carries its own link and only the last one written opens the page.
+    version = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.id == registration.id)
+        .values(link_version=Registration.link_version + 1)
+        .returning(Registration.link_version)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(registration, "link_version", version)
+    registration.token_hash = hash_token(manage_token(registration))
     db.session.flush()
-    notifications.send_manage_link(registration, token)
+    notifications.send_manage_link(registration)
     return Submission(registration, created=False)
 
 

@@ -7,8 +7,10 @@ import json
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -21,11 +23,11 @@ from werkzeug.exceptions import NotFound
 
 from colloquium.clock import local_today, utcnow
 from colloquium.editions import services as editions
-from colloquium.extensions import db, limiter
+from colloquium.extensions import limiter
 from colloquium.forms import transaction
 from colloquium.registration import services
 from colloquium.registration.documents import calendar_file, qr_svg
-from colloquium.registration.forms import DetailsForm, RegistrationForm
+from colloquium.registration.forms import DetailsForm, RegistrationForm, ResendLinkForm
 from colloquium.registration.models import Registration
 from colloquium.security import private
 
@@ -86,11 +88,38 @@ def submitted():
     return render_template("registration/submitted.html")
 
 
+@bp.route("/registration/resend", methods=["GET", "POST"])
+@limiter.limit(_registration_rate_limit, methods=["POST"])
+@private
+def resend():
+    """Lost the link: a fresh one is e-mailed if the address holds a registration."""
+    form = ResendLinkForm()
+    if form.validate_on_submit():
+        with transaction(form) as outcome:
+            services.resend_link(editions.current_edition(), form.email.data)
+        if outcome.ok:
+            # The same page whether the address is known or not; it echoes what was typed
+            # (rendered, not redirected to: the address stays out of URLs and logs).
+            return render_template("registration/resend_sent.html", email=form.email.data)
+    return render_template("registration/resend.html", form=form)
+
+
+def _registration(token: str) -> Registration:
+    """The registration of this manage token, or the "unknown link" page (404)."""
+    registration = services.find_by_token(token)
+    if registration is None:
+        page = render_template("registration/unknown_link.html", form=ResendLinkForm())
+        response = make_response(page, 404)
+        response.headers["Cache-Control"] = "no-store"  # it carries a form's CSRF token
+        abort(response)
+    return registration
+
+
 @bp.get("/registration/<token>")
 @private
 def manage(token: str):
     """One's registration: state, waiting-list position, details, QR code when confirmed."""
-    registration = db.first_or_404(services.registration_with_token(token))
+    registration = _registration(token)
     qr = None
     if registration.status == "confirmed":
         qr = qr_svg(
@@ -112,14 +141,18 @@ def manage(token: str):
 @bp.post("/registration/<token>/confirm")
 def confirm(token: str):
     """Confirm one's e-mail address: a seat, or a place on the waiting list."""
-    registration = db.first_or_404(services.registration_with_token(token))
+    registration = _registration(token)
     return _act(token, lambda: services.confirm_registration(registration), _confirmed_message)
 
 
-@bp.post("/registration/<token>/cancel")
+@bp.route("/registration/<token>/cancel", methods=["GET", "POST"])
+@private
 def cancel(token: str):
-    """Cancel one's registration; the seat goes to the waiting list."""
-    registration = db.first_or_404(services.registration_with_token(token))
+    """Cancel one's registration, once asked again; the seat goes to the waiting list."""
+    registration = _registration(token)
+    if request.method == "GET":
+        # Nothing irreversible on one click: the manage page links here, this page asks.
+        return _ask_first(registration, token, "cancel")
     return _act(
         token,
         lambda: services.cancel_registration(registration),
@@ -127,10 +160,13 @@ def cancel(token: str):
     )
 
 
-@bp.post("/registration/<token>/delete")
+@bp.route("/registration/<token>/delete", methods=["GET", "POST"])
+@private
 def delete(token: str):
-    """Erase one's personal data for good."""
-    registration = db.first_or_404(services.registration_with_token(token))
+    """Erase one's personal data for good, once asked again."""
+    registration = _registration(token)
+    if request.method == "GET":
+        return _ask_first(registration, token, "delete")
     erased = _("Your personal data has been erased and your registration cancelled.")
     with transaction(success=erased):
         services.erase_registration(registration)
@@ -141,7 +177,7 @@ def delete(token: str):
 @private
 def edit(token: str):
     """Change one's details."""
-    registration = db.first_or_404(services.registration_with_token(token))
+    registration = _registration(token)
     form = DetailsForm(obj=registration)
     return _edit_form(registration, token, form, validate=form.is_submitted())
 
@@ -165,7 +201,7 @@ def _edit_form(registration, token, form: DetailsForm, validate: bool, expired: 
 @private
 def export(token: str):
     """One's personal data, as a JSON file."""
-    registration = db.first_or_404(services.registration_with_token(token))
+    registration = _registration(token)
     body = json.dumps(services.export_registration(registration), ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/json")
     response.headers["Content-Disposition"] = (
@@ -178,7 +214,7 @@ def export(token: str):
 @private
 def calendar(token: str):
     """The colloquium day, for one's calendar."""
-    registration = db.first_or_404(services.registration_with_token(token))
+    registration = _registration(token)
     response = Response(calendar_file(registration), mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'attachment; filename="colloquium.ics"'
     return response
@@ -203,6 +239,18 @@ def csrf_failure(error: CSRFError):
         return _edit_form(registration, token, form, validate=False, expired=True)
     flash(_("This page had expired. Please try again."), "warning")
     return redirect(url_for("registration.manage", token=token))
+
+
+def _ask_first(registration: Registration, token: str, action: str):
+    """The page that asks before cancelling or erasing; only its button acts."""
+    return render_template(
+        "registration/confirm_action.html",
+        registration=registration,
+        edition=registration.edition,
+        token=token,
+        action=action,
+        is_past=registration.edition.is_past(local_today()),
+    )
 
 
 def _act(token: str, action, message):
