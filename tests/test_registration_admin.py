@@ -152,7 +152,7 @@ def test_the_counts_include_erased_registrations_but_the_list_does_not(app, edit
     assert table.count('<th scope="row">') == 4
     assert "Eve" not in table
     assert '<th scope="row"> </th>' not in table
-    assert "<caption>" in table
+    assert '<caption id="registrations-caption">' in table
     assert "Amicale du Nid" in table
     assert "Other association or NGO" in table
     reference = db.session.scalar(
