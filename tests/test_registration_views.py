@@ -454,3 +454,14 @@ def test_the_manage_page_runs_a_fixed_number_of_queries(client, count_queries, c
         assert client.get(f"/registration/{token}").status_code == 200
     # The registration with its edition; on the waiting list, the position too.
     assert len(queries) == (2 if confirm else 1), queries
+
+
+def test_the_error_summary_takes_the_focus_and_reads_right_in_french(client):
+    make_edition(COMING_YEAR)
+    client.get("/register?lang=fr")
+    html = client.post("/register", data={"csrf_token": csrf_token(client, "/register")}).get_data(
+        as_text=True
+    )
+    summary = html[html.index('<div class="error-summary"') :]
+    assert summary.startswith('<div class="error-summary" role="alert" tabindex="-1" autofocus>')
+    assert 'href="#first_name">Prénom\u00a0: ' in summary
