@@ -1,10 +1,12 @@
 """The database: declarative base, naming convention, column types, SQLite and PostgreSQL set-up."""
 
+import unicodedata
 from datetime import UTC
 
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -41,6 +43,66 @@ class UTCDateTime(sa.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+# Letters NFKD does not split: "oeuvre" finds "Œuvre", "aerien" finds "Ærien".
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
+
+def fold_text(text: str | None) -> str | None:
+    """``text`` as searched and sorted: without accents or ligatures, case-folded."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return bare.casefold().translate(_LIGATURES)
+
+
+class fold(sa.sql.functions.GenericFunction):
+    """SQL ``fold(text)``: the same as ``fold_text`` (search and sort French names)."""
+
+    type = sa.String()
+    name = "fold"
+    inherit_cache = True
+
+
+def _postgresql_fold_tables() -> tuple[list[tuple[str, str]], str, str]:
+    # PostgreSQL has no fold(): it gets the same result from built-in functions, so no
+    # extension (unaccent needs a superuser) and no migration. Latin letters (U+00C0 to
+    # U+017F, every European language written in Latin script) map as fold_text maps them;
+    # combining marks are dropped (translate() deletes what has no counterpart).
+    expansions, sources, targets = [], [], []
+    for code in range(0xC0, 0x180):
+        char = chr(code)
+        folded = fold_text(char)
+        if folded == char:
+            continue
+        if len(folded) == 1:
+            sources.append(char)
+            targets.append(folded)
+        else:
+            expansions.append((char, folded))
+    marks = "".join(chr(code) for code in range(0x300, 0x370))
+    return expansions, "".join(sources) + marks, "".join(targets)
+
+
+_PG_EXPANSIONS, _PG_SOURCES, _PG_TARGETS = _postgresql_fold_tables()
+
+
+@compiles(fold, "postgresql")
+def _fold_on_postgresql(element, compiler, **kw):
+    expression = next(iter(element.clauses))
+    for char, folded in _PG_EXPANSIONS:
+        expression = sa.func.replace(
+            expression, sa.literal_column(f"'{char}'"), sa.literal_column(f"'{folded}'")
+        )
+    # The expansions and the table hold no quote: literal SQL keeps the statement cacheable.
+    expression = sa.func.translate(
+        expression,
+        sa.literal_column(f"'{_PG_SOURCES}'"),
+        sa.literal_column(f"'{_PG_TARGETS}'"),
+    )
+    return compiler.process(sa.func.lower(expression), **kw)
 
 
 def init_database(app: Flask, database: SQLAlchemy) -> None:
@@ -80,6 +142,8 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # The SQL fold() of search and sort (PostgreSQL builds it from built-ins, above).
+        dbapi_connection.create_function("fold", 1, fold_text, deterministic=True)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):

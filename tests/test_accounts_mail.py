@@ -180,7 +180,7 @@ def test_each_profile_change_sends_one_mail_to_each_other_organiser(client):
     assert "City" in english.text_body
     assert "/admin/associations/alpha/history" in english.text_body
     french = next(m for m in mails if m.recipient == "second@example.org")
-    assert french.subject == "Profil modifié : Alpha"
+    assert french.subject == "Profil modifié\u00a0: Alpha"
     # Saving again without a change sends nothing.
     post_form(
         client,

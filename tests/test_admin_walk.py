@@ -129,7 +129,9 @@ def test_the_french_caption_counts_the_filtered_registrations(app, back_office):
         as_text=True
     )
     # Ada and Bob hold the two seats; Gus is confirmed over capacity.
-    assert re.search(r"<caption>Confirmées\s: 3 inscriptions</caption>", html)
+    assert re.search(
+        r'<caption id="registrations-caption">Confirmées\s: 3 inscriptions</caption>', html
+    )
 
 
 PLURALIZE = re.compile(r"{%-?\s*pluralize\s*-?%}")

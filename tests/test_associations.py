@@ -52,6 +52,46 @@ def test_directory_search_and_area_filter_are_plain_links(client):
     )
 
 
+@pytest.mark.parametrize("query", ["etudes", "ÉTUDES", "Études", "études", "d'etudes aur"])
+def test_directory_search_is_blind_to_case_and_accents(client, query):
+    make_association("cercle-etudes", "Cercle d'Études Aurore", city="Besançon")
+    make_association("refuge-du-nord", "Refuge du Nord", city="Lille")
+    html = client.get("/associations", query_string={"q": query}).get_data(as_text=True)
+    assert "Cercle d&#39;Études Aurore" in html
+    assert "Refuge du Nord" not in html
+
+
+def test_directory_search_folds_the_other_columns_too(client):
+    make_association("cercle-etudes", "Cercle", city="Besançon", summary="Élan commun")
+    for query in ("besancon", "ELAN"):
+        html = client.get("/associations", query_string={"q": query}).get_data(as_text=True)
+        assert 'class="card member-card"' in html, query
+
+
+def test_directory_sorts_accented_names_among_their_letters(client):
+    for slug, name in [
+        ("zephyr", "Zéphyr"),
+        ("ecoute", "Écoute Passage 33"),
+        ("abri", "abri de nuit"),
+        ("etoile", "Étoile"),
+        ("elan", "Élan"),
+        ("droit", "Droit Devant"),
+        ("ecole", "école du soir"),
+    ]:
+        make_association(slug, name)
+    names = [a.name for a in services.search_members()]
+    assert names == [
+        "abri de nuit",
+        "Droit Devant",
+        "école du soir",
+        "Écoute Passage 33",
+        "Élan",
+        "Étoile",
+        "Zéphyr",
+    ]
+    assert [a.name for a in services.list_all_associations()] == names
+
+
 @pytest.mark.parametrize("members", [1, 100])
 def test_directory_runs_a_fixed_number_of_queries(client, count_queries, members):
     for number in range(members):

@@ -70,3 +70,40 @@ def test_registration_pages_fit_a_phone_screen(browser, live_server):
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
     finally:
         context.close()
+
+
+def tab_to(page, selector: str, presses: int = 40) -> None:
+    """Press Tab until the focus is on ``selector``: it is reachable by keyboard alone."""
+    for _ in range(presses):
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_register_with_the_keyboard_alone(page):
+    """Tab, Space and Enter only; a failed submission puts the focus on the error summary."""
+    make_edition(COMING_YEAR, capacity=5)
+    page.goto("/register")
+    tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")  # empty
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")  # the summary's first link, to the first field in error
+    expect(page.locator(".error-summary a").first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#first_name")).to_be_focused()
+    page.keyboard.type("Ada")
+    tab_to(page, "#last_name")
+    page.keyboard.type("Lovelace")
+    tab_to(page, "#email")
+    page.keyboard.type("ada@example.org")
+    tab_to(page, "input[name=attendee_type]")  # the group's first choice
+    page.keyboard.press("Space")
+    tab_to(page, "#consent_privacy")
+    page.keyboard.press("Space")
+    tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Consultez vos e-mails", use_inner_text=True
+    )

@@ -5,6 +5,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from colloquium.db import fold, fold_text
 from colloquium.extensions import db
 from tests.conftest import POSTGRES_URL
 
@@ -64,3 +65,25 @@ def test_sqlite_transactions_take_the_write_lock_at_begin(make_app):
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs COLLOQUIUM_TEST_DATABASE_URL (PostgreSQL)")
 def test_postgresql_goes_through_psycopg_3(app):
     assert db.engine.dialect.driver == "psycopg"
+
+
+FOLDED = {
+    "Cercle d'Études Aurore": "cercle d'etudes aurore",
+    "ÉCOUTE Passage 33": "ecoute passage 33",
+    "Œuvre d'Ærien": "oeuvre d'aerien",
+    "Straße": "strasse",
+    "Łódź Ñandú Søren Ĳssel": "łodz nandu søren ijssel",
+    "e\u0301te\u0301 (decomposed)": "ete (decomposed)",
+    "100% _x_": "100% _x_",
+}
+
+
+@pytest.mark.parametrize("text", FOLDED)
+def test_sql_fold_matches_the_python_fold_on_both_databases(app, text):
+    """Search and sort fold in SQL what the search box folds in Python: they must agree."""
+    assert fold_text(text) == FOLDED[text]
+    assert db.session.scalar(sa.select(fold(sa.literal(text, sa.String)))) == FOLDED[text]
+
+
+def test_sql_fold_keeps_null(app):
+    assert db.session.scalar(sa.select(fold(sa.null()))) is None

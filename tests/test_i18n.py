@@ -2,6 +2,7 @@
 
 import gettext
 import io
+import re
 import subprocess
 import sys
 from datetime import date
@@ -83,3 +84,27 @@ def test_the_committed_compiled_catalog_matches_its_source(po):
     stale = f"{mo.relative_to(ROOT)} is out of date: run `make translations` and commit it"
     assert mo.exists(), stale
     assert _translations(mo.read_bytes()) == _translations(compiled.getvalue()), stale
+
+
+def _french_strings() -> list[str]:
+    with CATALOG.open("rb") as handle:
+        messages = [m for m in read_po(handle) if m.id]
+    return [text for m in messages for text in (m.string if m.pluralizable else [m.string]) if text]
+
+
+def test_french_punctuation_keeps_its_no_break_space():
+    """A space before : ; ! ? and inside « » never breaks a line in French (typography)."""
+    wrong = [
+        text
+        for text in _french_strings()
+        if re.search(r"\S [:;!?](\s|$)|« | »|\S[;!?](\s|$)|[^\s\u00a0]«|“|”", text)
+    ]
+    assert wrong == []
+
+
+def test_a_french_name_never_follows_a_bare_de():
+    """ "de Les Lanternes du Quai", "de Aide et Refuge": a name needs a noun or a colon first."""
+    # "Colloque du %(date)s" is right: only a date follows "du" there.
+    bare = re.compile(r"\b(de|du|à) %\((?!date|day)")
+    wrong = [text for text in _french_strings() if bare.search(text)]
+    assert wrong == []

@@ -234,6 +234,19 @@ def test_deleting_a_session_removes_its_speaker_links_only(app):
     assert services.list_speakers(edition) == [speaker]
 
 
+def test_speakers_and_rooms_sort_accented_names_among_their_letters(app):
+    edition = make_edition()
+    names = ["Zoé Petit", "Émilie Roux", "éric Blanc", "Adèle Morel", "Eva Durand"]
+    speakers = [make_speaker(edition, name) for name in names]
+    session = make_session(edition, speakers=speakers)
+    ordered = ["Adèle Morel", "Émilie Roux", "éric Blanc", "Eva Durand", "Zoé Petit"]
+    assert [s.name for s in services.list_speakers(edition)] == ordered
+    assert [s.name for s in services.speakers_of([session])] == ordered
+    for name in ["Zénith", "Écrin", "Auditorium"]:
+        make_room(edition, name)
+    assert [r.name for r in services.list_rooms(edition)] == ["Auditorium", "Écrin", "Zénith"]
+
+
 # --- conflict warnings ---------------------------------------------------------------------------
 
 

@@ -136,7 +136,9 @@ def test_waiting_list_promotion_and_cancellation_mails_in_each_language(app, cli
     assert cancelled["Subject"] == f"Registration cancelled: Colloquium of 17 October {COMING_YEAR}"
     assert seated.reference in text_of(cancelled)
     assert promoted["To"] == "waiting@example.org"
-    assert promoted["Subject"] == f"Une place vous attend : Colloque du 17 octobre {COMING_YEAR}"
+    assert (
+        promoted["Subject"] == f"Une place vous attend\u00a0: Colloque du 17 octobre {COMING_YEAR}"
+    )
     assert "une place s\u2019est libérée" in text_of(promoted)
     assert len(list(promoted.iter_attachments())) == 2
 

@@ -510,3 +510,14 @@ def test_the_calendar_file_holds_the_published_programme_hours(client):
     programme.set_published(edition, True)
     db.session.commit()
     assert hours() == ("08:30", "17:45")
+
+
+def test_the_error_summary_takes_the_focus_and_reads_right_in_french(client):
+    make_edition(COMING_YEAR)
+    client.get("/register?lang=fr")
+    html = client.post("/register", data={"csrf_token": csrf_token(client, "/register")}).get_data(
+        as_text=True
+    )
+    summary = html[html.index('<div class="error-summary"') :]
+    assert summary.startswith('<div class="error-summary" role="alert" tabindex="-1" autofocus>')
+    assert 'href="#first_name">Prénom\u00a0: ' in summary

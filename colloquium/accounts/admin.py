@@ -10,6 +10,7 @@ from colloquium.accounts import services
 from colloquium.accounts.forms import InviteUserForm
 from colloquium.accounts.models import EDITOR, User
 from colloquium.associations.models import Association
+from colloquium.db import fold
 from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.forms import transaction
@@ -33,7 +34,9 @@ def invite():
     form = InviteUserForm()
     associations = list(
         db.session.scalars(
-            sa.select(Association).where(Association.is_member).order_by(Association.name)
+            sa.select(Association)
+            .where(Association.is_member)
+            .order_by(fold(Association.name), Association.name, Association.id)
         )
     )
     form.association.choices = [SelectChoice("", "—")] + [

@@ -24,6 +24,7 @@ from colloquium.associations.models import (
     AssociationRevision,
     Logo,
 )
+from colloquium.db import fold, fold_text
 from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.images import prepare_logo
@@ -91,14 +92,15 @@ def search_members(text: str = "", area: str = "") -> list[Association]:
         sa.select(Association)
         .where(Association.is_member)
         .options(selectinload(Association.area_links))
-        .order_by(sa.func.lower(Association.name), Association.id)
+        .order_by(fold(Association.name), Association.name, Association.id)
     )
-    text = text.strip()[:100]
+    # Folded on both sides: "etudes", "ÉTUDES" and "Études" all find "Cercle d'Études".
+    text = fold_text(text.strip()[:100])
     if text:
         query = query.where(
             sa.or_(
                 *(
-                    column.icontains(text, autoescape=True)
+                    fold(column).contains(text, autoescape=True)
                     for column in (
                         Association.name,
                         Association.acronym,
@@ -140,7 +142,12 @@ def list_all_associations() -> list[Association]:
         db.session.scalars(
             sa.select(Association)
             .options(selectinload(Association.editors))
-            .order_by(Association.is_member.desc(), sa.func.lower(Association.name))
+            .order_by(
+                Association.is_member.desc(),
+                fold(Association.name),
+                Association.name,
+                Association.id,
+            )
         )
     )
 

@@ -110,12 +110,18 @@ def render_mail(template: str, language: str, context: dict) -> RenderedMail:
         if "subject" not in text_template.blocks:
             raise ValueError(f"email/{template}.txt has no subject block")
         subject_context = text_template.new_context(dict(values))
-        subject = " ".join("".join(text_template.blocks["subject"](subject_context)).split())
+        # One line; the template's line breaks and indents go, a French no-break space stays.
+        subject = _LAYOUT_SPACES.sub(
+            " ", "".join(text_template.blocks["subject"](subject_context))
+        ).strip(" ")
         if not subject:
             raise ValueError(f"email/{template}.txt renders an empty subject")
         text = _tidy_text(text_template.render(values))
         html = env.get_template(f"email/{template}.html").render(values, subject=subject)
     return RenderedMail(subject=subject, text=text, html=html)
+
+
+_LAYOUT_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def _mail_environment(app: Flask) -> Environment:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from colloquium.associations.models import Association
 from colloquium.clock import utcnow
+from colloquium.db import fold, fold_text
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.errors import DomainError
@@ -83,7 +84,9 @@ def list_rooms(edition: Edition) -> list[Room]:
     """The rooms of ``edition``, by name."""
     return list(
         db.session.scalars(
-            sa.select(Room).where(Room.edition_id == edition.id).order_by(Room.name, Room.id)
+            sa.select(Room)
+            .where(Room.edition_id == edition.id)
+            .order_by(fold(Room.name), Room.name, Room.id)
         )
     )
 
@@ -181,7 +184,7 @@ def list_speakers(edition: Edition) -> list[Speaker]:
         db.session.scalars(
             sa.select(Speaker)
             .where(Speaker.edition_id == edition.id)
-            .order_by(Speaker.name, Speaker.id)
+            .order_by(fold(Speaker.name), Speaker.name, Speaker.id)
         )
     )
 
@@ -633,4 +636,4 @@ def speakers_of(sessions: list[ProgrammeSession]) -> list[Speaker]:
     for session in sessions:
         for link in session.speaker_links:
             seen.setdefault(link.speaker_id, link.speaker)
-    return sorted(seen.values(), key=lambda s: (s.name.lower(), s.id))
+    return sorted(seen.values(), key=lambda s: (fold_text(s.name), s.name, s.id))
