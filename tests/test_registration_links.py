@@ -69,7 +69,8 @@ def test_a_confirmed_attendee_registering_again_gets_a_new_link_not_a_confirmati
     register(client, email="Ada@Example.org", language="en")
     [mail] = deliver(smtp, 1)
     # The outbox keeps the non-breaking space French puts before a colon.
-    assert mail["Subject"] == f"Le lien de votre inscription\u00a0: Colloque du 17 octobre {COMING_YEAR}"
+    subject = f"Le lien de votre inscription\u00a0: Colloque du 17 octobre {COMING_YEAR}"
+    assert mail["Subject"] == subject
     body = text_of(mail)
     assert "Votre inscription est confirmée\u00a0: votre place est réservée." in body
     assert "Confirmer mon inscription" not in body
