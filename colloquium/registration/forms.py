@@ -56,19 +56,24 @@ class DetailsForm(Form):
     consent_contact = BooleanField(_l("Tell me about next year's colloquium (optional)."))
 
 
-class RegistrationForm(DetailsForm):
-    """Registering for the current edition."""
-
-    email = EmailField(
+def _email_field(description) -> EmailField:
+    """The attendee's address, trimmed and checked the same way on every form that asks it."""
+    return EmailField(
         _l("E-mail address"),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        description=_l("We will send you a link to confirm your registration."),
+        description=description,
         validators=[
             DataRequired(REQUIRED),
             Email(_l("Enter an e-mail address like name@example.org.")),
             Length(max=254),
         ],
     )
+
+
+class RegistrationForm(DetailsForm):
+    """Registering for the current edition."""
+
+    email = _email_field(_l("We will send you a link to confirm your registration."))
     consent_privacy = BooleanField(
         _l(
             "I have read the privacy notice and agree that my details are used to run "
@@ -83,16 +88,7 @@ class RegistrationForm(DetailsForm):
 class ResendLinkForm(Form):
     """Ask for a new link to one's registration, by the address it was made with."""
 
-    email = EmailField(
-        _l("E-mail address"),
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        description=_l("The address you registered with."),
-        validators=[
-            DataRequired(REQUIRED),
-            Email(_l("Enter an e-mail address like name@example.org.")),
-            Length(max=254),
-        ],
-    )
+    email = _email_field(_l("The address you registered with."))
 
 
 class CheckInLookupForm(Form):
