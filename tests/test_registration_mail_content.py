@@ -298,3 +298,15 @@ def test_every_mail_has_its_twin_the_layout_the_privacy_link_and_one_button(
         assert "Confidentialité" in mail.text + mail.html
         assert "'" not in mail.text
         assert "'" not in re.sub(r"<[^>]*>", "", mail.html).replace("&#39;", "'")
+
+
+def test_an_expired_lost_link_form_is_shown_again_with_the_address(client, sent_mail):
+    edition = make_edition(COMING_YEAR)
+    make_registration(edition, "ada@example.org")
+    sent_mail.clear()
+    data = {"email": "ada@example.org", "csrf_token": "expired"}
+    response = client.post("/registration/resend?lang=en", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "The form had expired" in page and 'value="ada@example.org"' in page
+    assert sent_mail == []

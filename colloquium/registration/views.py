@@ -244,6 +244,11 @@ def csrf_failure(error: CSRFError):
         if edition is not None and edition.registration_state(utcnow()) == "open":
             form = RegistrationForm(meta={"csrf": False})
             return _register_form(edition, form, validate=False, expired=True)
+    if request.endpoint == "registration.resend":
+        # The lost-link form had expired: ask again, the address kept, nothing sent.
+        form = ResendLinkForm(meta={"csrf": False})
+        form.form_errors.append(_expired_message())
+        return render_template("registration/resend.html", form=form), 400
     token = (request.view_args or {}).get("token")
     if token is None:
         return redirect(url_for("registration.register"))
