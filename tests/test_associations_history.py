@@ -11,7 +11,9 @@ from colloquium.associations import services
 from colloquium.associations.services import ProfileValues, Upload
 from colloquium.audit.models import AuditEntry
 from colloquium.extensions import db
-from tests.factories import make_association, make_user
+from tests.factories import DEFAULT_PASSWORD, make_association, make_user
+from tests.test_browser_accessibility import axe_source as axe_source  # a fixture
+from tests.test_browser_accessibility import too_wide, violations
 from tests.web import csrf_token, log_in
 
 LOGIN = "login"
@@ -233,3 +235,50 @@ def test_a_history_runs_a_fixed_number_of_queries(
     with count_queries() as queries:
         assert client.get(f"{url}?lang={language}").status_code == 200
     assert len(queries) == expected, queries
+
+
+# -- On a phone -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "url"),
+    [
+        ("organiser@example.org", "/admin/associations/alpha/history"),
+        ("editor.a@example.org", "/associations/alpha/history"),
+    ],
+)
+def test_a_history_fits_a_phone_and_passes_axe(app, world, page, axe_source, email, url):
+    editor = _author("editor.a@example.org")
+    long_word = "https://example.org/" + "a-very-long-address-" * 20
+    services.update_profile(
+        world,
+        ProfileValues(description="Un texte. " * 80, logo=Upload(_png("red"))),
+        editor,
+        notify=False,
+    )
+    services.update_profile(
+        world,
+        ProfileValues(
+            description="Un texte. " * 40 + long_word + " Un texte. " * 39,
+            logo=Upload(_png("blue")),
+            areas=["legal_aid", "international_cooperation"],
+        ),
+        None,
+        notify=False,
+    )
+    db.session.commit()
+    db.session.rollback()  # end the read, so that the live server can write its session
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/login?lang=fr")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    page.goto(url)
+    assert page.locator("main del").count() >= 1
+    assert page.locator("main img.revision-logo").count() == 3  # no logo before the first
+    widths = page.locator("main img.revision-logo").evaluate_all(
+        "els => els.map(e => e.naturalWidth)"
+    )
+    assert all(width > 0 for width in widths)
+    assert too_wide(page, 390) == []
+    assert violations(page, axe_source) == []

@@ -11,7 +11,16 @@ from colloquium.audit import services as audit
 from colloquium.audit.models import AuditEntry
 from colloquium.clock import local_today, utcnow
 from colloquium.extensions import db
-from tests.factories import COMING_YEAR, NEXT_YEAR, PAST_YEAR, make_edition, make_user
+from tests.factories import (
+    COMING_YEAR,
+    DEFAULT_PASSWORD,
+    NEXT_YEAR,
+    PAST_YEAR,
+    make_edition,
+    make_user,
+)
+from tests.test_browser_accessibility import axe_source as axe_source  # a fixture
+from tests.test_browser_accessibility import too_wide, violations
 from tests.web import log_in, post_form
 
 NBSP = "\u00a0"
@@ -345,3 +354,25 @@ def test_changing_an_edition_logs_the_names_of_the_fields_and_the_capacity(app, 
     # Saving it again as it is changes nothing and logs nothing.
     assert post_form(client, url, form).status_code == 302
     assert len(_entries()) == 1
+
+
+# -- On a phone -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_audit_page_fits_a_phone_and_passes_axe(app, organiser, page, axe_source, language):
+    details = {"rows": 12, "filters": {"status": "confirmed", "q": "x" * 60}, "columns": ["a"] * 9}
+    for action in ACTION_WORDS:
+        audit.record(organiser, action, f"registration:{_reference(COMING_YEAR)}", details)
+    audit.record(organiser, "associations.revert", "association:" + "long-slug-" * 8, {})
+    db.session.commit()
+    db.session.rollback()  # end the read, so that the live server can write its session
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"/login?lang={language}")
+    page.fill("input[name=email]", "organiser@example.org")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    page.goto("/admin/audit/?action=nothing&from=never")
+    assert page.locator(".error-message").count() == 2
+    assert too_wide(page, 390) == []
+    assert violations(page, axe_source) == []

@@ -1,14 +1,21 @@
 """Writing and reading the audit log."""
 
+from __future__ import annotations
+
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
-from colloquium.accounts.models import User
 from colloquium.audit.models import AuditEntry
 from colloquium.clock import COLLOQUIUM_TIMEZONE
 from colloquium.extensions import db
+
+if TYPE_CHECKING:
+    # Only a type: every domain writes to the audit log, accounts and associations included,
+    # so the audit log imports none of them.
+    from colloquium.accounts.models import User
 
 
 def record(actor: User | None, action: str, target: str, details: dict) -> AuditEntry:
