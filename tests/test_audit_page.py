@@ -169,6 +169,15 @@ def test_details_read_as_words(app, organiser):
     assert f"filtres{NBSP}: recherche{NBSP}: lyon, statut{NBSP}: confirmed" in french
 
 
+def test_unusual_details_still_read(app):
+    with app.test_request_context(), force_locale("en"):
+        assert labels.describe_details("x", [1, 2]) == [("details", "1, 2")]
+        assert labels.describe_details("x", {"new_key": None, "rows": 0}) == [
+            ("new_key", "—"),
+            ("rows", "0"),
+        ]
+
+
 def test_the_lead_says_what_is_logged(app, organiser):
     page = _client(app).get("/admin/audit/").get_data(as_text=True)
     assert "Every organiser action on personal data or on what is published" in page

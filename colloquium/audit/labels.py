@@ -135,6 +135,8 @@ def _registration_url(reference: str, recorded_at: datetime) -> str | None:
 
 def describe_details(action: str, details: dict) -> list[tuple[str, str]]:
     """An entry's details as (words, value) pairs: “rows: 3”, “capacity: 120 → 150”."""
+    if not isinstance(details, dict):
+        details = {"details": details}
     return [
         (_key_label(key), _value_text(action, key, value)) for key, value in sorted(details.items())
     ]
