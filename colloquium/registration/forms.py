@@ -11,7 +11,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from colloquium.forms import CONTROL_CHARACTERS, Form, MultiCheckboxField
 from colloquium.registration import services
@@ -155,9 +162,7 @@ class RegistrationFilterForm(Form):
         _l("Language"), choices=_all(services.LANGUAGE_LABELS), validate_choice=False
     )
     needs = SelectField(_l("Needs"), choices=_all(services.NEEDS_LABELS), validate_choice=False)
-    sort = SelectField(
-        _l("Sort by"), choices=_choices(services.SORT_LABELS), validate_choice=False
-    )
+    sort = SelectField(_l("Sort by"), choices=_choices(services.SORT_LABELS), validate_choice=False)
 
     def selection(self) -> services.RegistrationSelection:
         """What the form asks for, unusable values dropped; the fields then show just that."""
@@ -186,10 +191,16 @@ class RegistrationExportForm(RegistrationFilterForm):
 
     columns = MultiCheckboxField(
         _l("Columns"),
-        choices=_choices({name: services.EXPORT_COLUMN_LABELS[name] for name in services.EXPORT_COLUMNS}),
+        choices=_choices(
+            {name: services.EXPORT_COLUMN_LABELS[name] for name in services.EXPORT_COLUMNS}
+        ),
         default=services.DEFAULT_EXPORT_COLUMNS,
-        validators=[DataRequired(_l("Tick at least one column."))],
     )
+
+    def validate_columns(self, field: MultiCheckboxField) -> None:
+        """At least one column (not ``DataRequired``: it would make every box required)."""
+        if not field.data:
+            raise ValidationError(_l("Tick at least one column."))
 
     def chosen_columns(self) -> list[str]:
         """The ticked columns, in the file's order."""
