@@ -953,7 +953,10 @@ def export_registrations_csv(
         writer.writerow([_spreadsheet_safe(EXPORT_COLUMN_LABELS[name]) for name in columns])
         for row in rows:
             writer.writerow(
-                [_spreadsheet_safe(shown(name, value)) for name, value in zip(columns, row)]
+                [
+                    _spreadsheet_safe(shown(name, value))
+                    for name, value in zip(columns, row, strict=True)
+                ]
             )
     return buffer.getvalue(), len(rows)
 
