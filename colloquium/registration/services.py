@@ -853,8 +853,13 @@ def _order(selection: RegistrationSelection) -> tuple:
             {CONFIRMED: 0, WAITLISTED: 1, UNCONFIRMED: 2, CANCELLED: 3},
             value=Registration.status,
         )
-        # Within each status, the waiting list in its serving order, the others by arrival.
-        return (rank, Registration.waitlisted_at, Registration.created_at, Registration.id)
+        # Within each status, the waiting list in its serving order, the others by arrival
+        # (a CASE, not the nullable column: SQLite and PostgreSQL put NULLs at opposite ends).
+        moment = sa.case(
+            (Registration.status == WAITLISTED, Registration.waitlisted_at),
+            else_=Registration.created_at,
+        )
+        return (rank, moment, Registration.id)
     if selection.status == WAITLISTED:
         return (Registration.waitlisted_at, Registration.id)
     return (Registration.created_at, Registration.id)
