@@ -210,6 +210,16 @@ def test_the_list_is_sorted_as_asked(organiser, people, sort, expected):
     assert _names(organiser, f"?sort={sort}") == expected
 
 
+def test_sorted_by_status_a_promoted_attendee_is_among_the_confirmed(organiser, people):
+    # Hélène cancels: Zoé, first in line, takes her seat (and keeps her waitlisted_at).
+    helene = db.session.scalar(sa.select(Registration).filter_by(email="helene@example.org"))
+    registrations.cancel_registration(helene)
+    bob = db.session.scalar(sa.select(Registration).filter_by(email="bob@example.org"))
+    registrations.confirm_registration(bob)  # waitlisted now: the seat is Zoé's
+    db.session.commit()
+    assert _names(organiser, "?sort=status") == ["Écoute", "Eyre", "Zola", "Dupont", "Abel"]
+
+
 def test_newest_first_follows_the_registration_dates(app, organiser, people):
     # Registrations made within the same second are told apart by the moment itself.
     for number, email in enumerate(["zola@example.org", "helene@example.org"]):
