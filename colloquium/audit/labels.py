@@ -52,6 +52,7 @@ DETAIL_KEYS: dict[str, Any] = {
     "type": _l("attendee type"),
     "language": _l("language"),
     "q": _l("search"),
+    "search": _l("search"),
     "needs": _l("needs"),
     "sort": _l("sort"),
     "promoted": _l("promoted from the waiting list"),

@@ -9,6 +9,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,8 +18,13 @@ from colloquium.editions.services import current_edition, edition_of_year
 from colloquium.extensions import db
 from colloquium.forms import page_argument, transaction
 from colloquium.registration import services
-from colloquium.registration.forms import ATTENDEE_TYPE_CHOICES, CheckInForm, CheckInLookupForm
-from colloquium.registration.models import STATUSES
+from colloquium.registration.forms import (
+    ATTENDEE_TYPE_CHOICES,
+    CheckInForm,
+    CheckInLookupForm,
+    RegistrationExportForm,
+    RegistrationFilterForm,
+)
 from colloquium.security import form_view, organiser_required
 
 check_in_bp = Blueprint("check_in", __name__, url_prefix="/admin/check-in")
@@ -80,33 +86,30 @@ def index():
 @registrations_bp.get("/<int:year>")
 @organiser_required
 def list_for_edition(year: int):
-    """An edition's counts and its registrations, filtered by status, one page at a time."""
+    """An edition's counts and its registrations, searched, filtered and sorted, by pages."""
     edition = db.first_or_404(edition_of_year(year))
-    status = request.args.get("status", "")
-    if status not in STATUSES:
-        status = ""
-    page = services.list_registrations(edition, status=status or None, page=page_argument())
-    return render_template(
-        "registration/list.html",
-        edition=edition,
-        counts=services.registration_counts(edition),
-        page=page,
-        positions=services.waitlist_positions(edition, page.items),
-        status=status,
-        statuses=STATUSES,
-        attendee_types={choice.value: choice.label for choice in ATTENDEE_TYPE_CHOICES},
-    )
+    return _list_page(edition, RegistrationFilterForm(request.args), RegistrationExportForm(None))
 
 
 @registrations_bp.post("/<int:year>/export")
 @organiser_required
 def export(year: int):
-    """Download an edition's registrations as CSV; the export is written to the audit log."""
+    """Download what the list's filters select as CSV; the export is written to the audit log."""
     edition = db.first_or_404(edition_of_year(year))
+    form = RegistrationExportForm()
+    selection = form.selection()
+    if not form.validate():
+        return _list_page(edition, RegistrationFilterForm(request.form), form)
+    columns = form.chosen_columns()
     with transaction():
-        text, count = services.export_registrations_csv(edition)
+        text, count = services.export_registrations_csv(
+            edition, selection, columns, language=str(get_locale())
+        )
         audit.record(
-            current_user, "registrations.export", f"edition:{edition.year}", {"rows": count}
+            current_user,
+            "registrations.export",
+            f"edition:{edition.year}",
+            {"rows": count, "filters": selection.audit_details(), "columns": columns},
         )
     return Response(
         text.encode("utf-8"),
@@ -114,4 +117,23 @@ def export(year: int):
         headers={
             "Content-Disposition": f'attachment; filename="registrations-{edition.year}.csv"',
         },
+    )
+
+
+def _list_page(edition, filters: RegistrationFilterForm, export_form: RegistrationExportForm):
+    """The list page: ``filters`` pick the rows, ``export_form`` offers the columns."""
+    selection = filters.selection()
+    page = services.list_registrations(edition, selection, page=page_argument())
+    return render_template(
+        "registration/list.html",
+        edition=edition,
+        counts=services.registration_counts(edition),
+        page=page,
+        positions=services.waitlist_positions(edition, page.items),
+        selection=selection,
+        filters=filters,
+        export_form=export_form,
+        status_labels=services.status_labels(),
+        attendee_types=services.ATTENDEE_TYPE_LABELS,
+        languages=services.LANGUAGE_LABELS,
     )

@@ -1,20 +1,30 @@
-"""The registration form and the form to change one's details."""
+"""The registration form, the form to change one's details, the organisers' list and export."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
-from colloquium.forms import Form
+from colloquium.forms import CONTROL_CHARACTERS, Form, MultiCheckboxField
+from colloquium.registration import services
 
 ATTENDEE_TYPE_CHOICES = [
-    SelectChoice("member_association", _l("Member association of the cooperative")),
-    SelectChoice("ngo", _l("Other association or NGO")),
-    SelectChoice("public_authority", _l("Public authority or elected official")),
-    SelectChoice("research", _l("Research or teaching")),
-    SelectChoice("press", _l("Press")),
-    SelectChoice("individual", _l("Individual")),
-    SelectChoice("other", _l("Other")),
+    SelectChoice(value, label) for value, label in services.ATTENDEE_TYPE_LABELS.items()
 ]
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 REQUIRED = _l("This field is required.")
@@ -106,3 +116,92 @@ class CheckInLookupForm(Form):
 
 class CheckInForm(Form):
     """The button that records an attendee's arrival."""
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    """Each value with its label, as a list of choices."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def _all(labels: dict) -> list[SelectChoice]:
+    """A filter's choices: "All" (no filter), then each value with its label."""
+    return [SelectChoice("", _l("All")), *_choices(labels)]
+
+
+class RegistrationFilterForm(Form):
+    """The organisers' search, filters and order over an edition's registrations (a GET).
+
+    A value that is not offered (a mistyped or forged address) counts as no filter: the list
+    still shows, never an error page.
+    """
+
+    class Meta:
+        csrf = False  # a GET search that changes nothing
+
+    q = SearchField(
+        _l("Search"),
+        description=_l("Name, e-mail address, organisation or reference."),
+        validators=[Optional(), Length(max=100)],
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=_all(
+            {
+                "confirmed": _l("Confirmed"),
+                "waitlisted": _l("Waiting list"),
+                "unconfirmed": _l("Not confirmed"),
+                "cancelled": _l("Cancelled"),
+            }
+        ),
+        validate_choice=False,
+    )
+    type = SelectField(
+        _l("Attendee"), choices=_all(services.ATTENDEE_TYPE_LABELS), validate_choice=False
+    )
+    language = SelectField(
+        _l("Language"), choices=_all(services.LANGUAGE_LABELS), validate_choice=False
+    )
+    needs = SelectField(_l("Needs"), choices=_all(services.NEEDS_LABELS), validate_choice=False)
+    sort = SelectField(_l("Sort by"), choices=_choices(services.SORT_LABELS), validate_choice=False)
+
+    def selection(self) -> services.RegistrationSelection:
+        """What the form asks for, unusable values dropped; the fields then show just that."""
+        selection = services.select_registrations(
+            search=CONTROL_CHARACTERS.sub("", self.q.data or ""),
+            status=self.status.data,
+            attendee_type=self.type.data,
+            language=self.language.data,
+            needs=self.needs.data,
+            sort=self.sort.data,
+        )
+        self.q.data = selection.search
+        self.status.data = selection.status
+        self.type.data = selection.attendee_type
+        self.language.data = selection.language
+        self.needs.data = selection.needs
+        self.sort.data = selection.sort
+        return selection
+
+
+class RegistrationExportForm(RegistrationFilterForm):
+    """Export what the list's filters select, with the columns the organiser ticks (a POST)."""
+
+    class Meta:
+        csrf = True
+
+    columns = MultiCheckboxField(
+        _l("Columns"),
+        choices=_choices(
+            {name: services.EXPORT_COLUMN_LABELS[name] for name in services.EXPORT_COLUMNS}
+        ),
+        default=services.DEFAULT_EXPORT_COLUMNS,
+    )
+
+    def validate_columns(self, field: MultiCheckboxField) -> None:
+        """At least one column (not ``DataRequired``: it would make every box required)."""
+        if not field.data:
+            raise ValidationError(_l("Tick at least one column."))
+
+    def chosen_columns(self) -> list[str]:
+        """The ticked columns, in the file's order."""
+        return [name for name in services.EXPORT_COLUMNS if name in (self.columns.data or ())]

@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale, gettext, pgettext
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from colloquium import people
 from colloquium.clock import local_today, utcnow
+from colloquium.db import fold, fold_text
 from colloquium.editions.models import Edition
 from colloquium.editions.services import on_capacity_change
 from colloquium.errors import DomainError
@@ -618,13 +620,144 @@ def _lock_edition(edition: Edition) -> None:
 
 # --- The organisers' list and export -------------------------------------------------------
 
+ATTENDEE_TYPE_LABELS = {
+    "member_association": _l("Member association of the cooperative"),
+    "ngo": _l("Other association or NGO"),
+    "public_authority": _l("Public authority or elected official"),
+    "research": _l("Research or teaching"),
+    "press": _l("Press"),
+    "individual": _l("Individual"),
+    "other": _l("Other"),
+}
+LANGUAGE_LABELS = {"fr": _l("French"), "en": _l("English")}
+# What the list's "needs" filter offers: registrations that told us of such a need.
+NEEDS = {
+    "accessibility": Registration.accessibility_needs,
+    "dietary": Registration.dietary_requirements,
+}
+NEEDS_LABELS = {
+    "accessibility": _l("Has accessibility needs"),
+    "dietary": _l("Has dietary requirements"),
+}
+# The list's orders; "oldest" (order of arrival) is the default, and for the waiting list
+# alone it is the serving order.
+SORTS = ("oldest", "newest", "name", "organisation", "status")
+DEFAULT_SORT = "oldest"
+SORT_LABELS = {
+    "oldest": _l("Registration date, oldest first"),
+    "newest": _l("Registration date, newest first"),
+    "name": _l("Last name"),
+    "organisation": _l("Organisation"),
+    "status": _l("Status"),
+}
+# A search is cut into at most this many words, each of them found in some field.
+SEARCH_WORDS = 6
+
+
+def status_labels() -> dict[str, str]:
+    """The status of one registration, in the singular, in the current language."""
+    return {
+        CONFIRMED: pgettext("one registration", "Confirmed"),
+        WAITLISTED: pgettext("one registration", "On the waiting list"),
+        UNCONFIRMED: pgettext("one registration", "Not confirmed"),
+        CANCELLED: pgettext("one registration", "Cancelled"),
+    }
+
+
+@dataclass(frozen=True)
+class RegistrationSelection:
+    """What the organisers' list and export select: a search text, filters and an order."""
+
+    search: str = ""
+    status: str = ""
+    attendee_type: str = ""
+    language: str = ""
+    needs: str = ""
+    sort: str = DEFAULT_SORT
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything narrows the selection (the order does not)."""
+        return bool(self.search or self.status or self.attendee_type or self.language or self.needs)
+
+    def audit_details(self) -> dict:
+        """The filters for the audit log; only *whether* a search was made, never its text.
+
+        The text typed is often an attendee's name or address, which the log never holds.
+        """
+        details: dict = {"search": True} if self.search else {}
+        for key, value in (
+            ("status", self.status),
+            ("type", self.attendee_type),
+            ("language", self.language),
+            ("needs", self.needs),
+        ):
+            if value:
+                details[key] = value
+        return details
+
+
+def select_registrations(
+    search: str = "",
+    status: str = "",
+    attendee_type: str = "",
+    language: str = "",
+    needs: str = "",
+    sort: str = "",
+) -> RegistrationSelection:
+    """The selection asked for, each value not offered replaced by its default (never an error)."""
+
+    def known(value, allowed) -> str:
+        return value if isinstance(value, str) and value in allowed else ""
+
+    search = search if isinstance(search, str) else ""
+    return RegistrationSelection(
+        search=" ".join(search.split())[:100],
+        status=known(status, STATUSES),
+        attendee_type=known(attendee_type, ATTENDEE_TYPES),
+        language=known(language, LANGUAGES),
+        needs=known(needs, NEEDS),
+        sort=known(sort, SORTS) or DEFAULT_SORT,
+    )
+
+
 # The organisers' CSV: the personal data, what the counts are made of, and the arrival.
 EXPORT_COLUMNS = (
     "reference",
     "status",
+    "override",
     *Registration.exported_fields("attendee_type", "language"),
+    "created_at",
     "confirmed_at",
     "checked_in_at",
+)
+EXPORT_COLUMN_LABELS = {
+    "reference": _l("Reference"),
+    "status": _l("Status"),
+    "override": _l("Confirmed over capacity"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "email": _l("E-mail address"),
+    "organisation": _l("Organisation"),
+    "attendee_type": _l("Attendee"),
+    "language": _l("Language"),
+    "accessibility_needs": _l("Accessibility needs"),
+    "dietary_requirements": _l("Dietary requirements"),
+    "consent_contact": _l("Agrees to hear about next year"),
+    "created_at": _l("Registered at"),
+    "confirmed_at": _l("Confirmed at"),
+    "checked_in_at": _l("Checked in at"),
+}
+# Ticked in the export form until the organiser chooses otherwise: who, and in what state.
+DEFAULT_EXPORT_COLUMNS = (
+    "reference",
+    "status",
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "attendee_type",
+    "language",
 )
 
 
@@ -661,22 +794,85 @@ def registration_counts(edition: Edition) -> RegistrationCounts:
     return RegistrationCounts(**by_status, checked_in=checked_in, erased=erased)
 
 
-def list_registrations(
-    edition: Edition, status: str | None = None, page: int = 1, per_page: int = 100
-) -> Pagination:
-    """One page of ``edition``'s registrations still holding personal data.
-
-    The waiting list is in its serving order; every other list in order of arrival.
-    """
+def _selected(edition: Edition, selection: RegistrationSelection) -> sa.Select:
+    """The query of ``edition``'s registrations with personal data that ``selection`` picks."""
     query = sa.select(Registration).where(
         Registration.edition_id == edition.id, Registration.erased_at.is_(None)
     )
-    if status:
-        query = query.where(Registration.status == status)
-    if status == WAITLISTED:
-        query = query.order_by(Registration.waitlisted_at, Registration.id)
-    else:
-        query = query.order_by(Registration.created_at, Registration.id)
+    # Folded on both sides: "helene", "HÉLÈNE" and "Hélène" all find "Hélène". Each word is
+    # found in some field, so "Hélène Dupont" and "Dupont Hélène" find the same person.
+    for word in fold_text(selection.search).split()[:SEARCH_WORDS]:
+        query = query.where(
+            sa.or_(
+                *(
+                    fold(column).contains(word, autoescape=True)
+                    for column in (
+                        Registration.first_name,
+                        Registration.last_name,
+                        Registration.email,
+                        Registration.organisation,
+                        Registration.reference,
+                    )
+                )
+            )
+        )
+    if selection.status:
+        query = query.where(Registration.status == selection.status)
+    if selection.attendee_type:
+        query = query.where(Registration.attendee_type == selection.attendee_type)
+    if selection.language:
+        query = query.where(Registration.language == selection.language)
+    if selection.needs:
+        query = query.where(NEEDS[selection.needs] != "")
+    return query.order_by(*_order(selection))
+
+
+def _order(selection: RegistrationSelection) -> tuple:
+    """The ORDER BY of ``selection``'s sort; the id last, so that pages never overlap."""
+    by_name = (
+        fold(Registration.last_name),
+        fold(Registration.first_name),
+        Registration.last_name,
+        Registration.first_name,
+    )
+    if selection.sort == "newest":
+        return (Registration.created_at.desc(), Registration.id.desc())
+    if selection.sort == "name":
+        return (*by_name, Registration.id)
+    if selection.sort == "organisation":
+        # Those who came with no organisation after those who named one.
+        return (
+            (Registration.organisation == "").asc(),
+            fold(Registration.organisation),
+            Registration.organisation,
+            *by_name,
+            Registration.id,
+        )
+    if selection.sort == "status":
+        rank = sa.case(
+            {CONFIRMED: 0, WAITLISTED: 1, UNCONFIRMED: 2, CANCELLED: 3},
+            value=Registration.status,
+        )
+        # Within each status, the waiting list in its serving order, the others by arrival
+        # (a CASE, not the nullable column: SQLite and PostgreSQL put NULLs at opposite ends).
+        moment = sa.case(
+            (Registration.status == WAITLISTED, Registration.waitlisted_at),
+            else_=Registration.created_at,
+        )
+        return (rank, moment, Registration.id)
+    if selection.status == WAITLISTED:
+        return (Registration.waitlisted_at, Registration.id)
+    return (Registration.created_at, Registration.id)
+
+
+def list_registrations(
+    edition: Edition,
+    selection: RegistrationSelection | None = None,
+    page: int = 1,
+    per_page: int = 100,
+) -> Pagination:
+    """One page of ``edition``'s registrations with personal data that ``selection`` picks."""
+    query = _selected(edition, selection or RegistrationSelection())
     return db.paginate(query, page=page, per_page=per_page, max_per_page=500, error_out=False)
 
 
@@ -701,34 +897,72 @@ def waitlist_positions(edition: Edition, registrations: list[Registration]) -> d
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The CSV is read by the cooperative's spreadsheets, set up in French: Excel in a French
+# locale splits lines on ";" (the comma is its decimal separator) and opens a comma file as
+# one column, and it reads UTF-8 only after a byte-order mark (without one, "Hélène" comes
+# out garbled). LibreOffice and Google Sheets detect ";" as well. So ";" and the BOM in both
+# languages: the interface's language is the organiser's, not their spreadsheet's locale.
+CSV_SEPARATOR = ";"
+# Local times as the organisers write them: day first in French, ISO order in English.
+CSV_TIME_FORMATS = {"fr": "%d/%m/%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
 
 
 def _spreadsheet_safe(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    text = str(value)
+    text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def export_registrations_csv(edition: Edition) -> tuple[str, int]:
-    """``edition``'s registrations with personal data as CSV text (BOM first) and their count."""
-    columns = [getattr(Registration, name) for name in EXPORT_COLUMNS]
-    rows = db.session.execute(
-        sa.select(*columns)
-        .where(Registration.edition_id == edition.id, Registration.erased_at.is_(None))
-        .order_by(Registration.created_at, Registration.id)
-    ).all()
-    buffer = io.StringIO()
-    # The byte-order mark makes Excel read the file as UTF-8, so accents come out right.
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([_spreadsheet_safe(value) for value in row])
+def export_registrations_csv(
+    edition: Edition,
+    selection: RegistrationSelection | None = None,
+    columns: tuple[str, ...] | list[str] = EXPORT_COLUMNS,
+    language: str = "en",
+) -> tuple[str, int]:
+    """What ``selection`` picks of ``edition``, every page, as CSV text (BOM first) and its count.
+
+    Only the ``columns`` among ``EXPORT_COLUMNS`` (in that order); headers and values in
+    ``language``, times in the edition's local time.
+    """
+    columns = [name for name in EXPORT_COLUMNS if name in columns]
+    selection = selection or RegistrationSelection()
+    time_format = CSV_TIME_FORMATS.get(language, CSV_TIME_FORMATS["en"])
+    with force_locale(language):
+        statuses = status_labels()
+        yes, no = gettext("Yes"), gettext("No")
+
+        def shown(name: str, value) -> str:
+            """A cell as the organiser reads it: labels, not codes; local times."""
+            if value is None:
+                return ""
+            if isinstance(value, bool):
+                return yes if value else no
+            if isinstance(value, datetime):
+                return value.astimezone(edition.tz).strftime(time_format)
+            if name == "status":
+                return statuses[value]
+            if name == "attendee_type":
+                return str(ATTENDEE_TYPE_LABELS.get(value, value))
+            if name == "language":
+                return str(LANGUAGE_LABELS.get(value, value))
+            return value
+
+        query = _selected(edition, selection).with_only_columns(
+            *(getattr(Registration, name) for name in columns)
+        )
+        rows = db.session.execute(query).all()
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(
+            buffer, delimiter=CSV_SEPARATOR, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"
+        )
+        writer.writerow([_spreadsheet_safe(EXPORT_COLUMN_LABELS[name]) for name in columns])
+        for row in rows:
+            writer.writerow(
+                [
+                    _spreadsheet_safe(shown(name, value))
+                    for name, value in zip(columns, row, strict=True)
+                ]
+            )
     return buffer.getvalue(), len(rows)
 
 
