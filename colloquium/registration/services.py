@@ -825,11 +825,11 @@ class HistoryEvent:
 
 
 class AlreadyRegistered(DomainError):
-    """The address already holds an active registration of the edition (named, for a link)."""
+    """The address already holds an active registration of the edition (its reference, for a link)."""
 
-    def __init__(self, registration: Registration):
+    def __init__(self, reference: str):
         super().__init__("email", _l("This address already holds a registration for this edition."))
-        self.registration = registration
+        self.reference = reference
 
 
 def registration_of_edition(year: int, reference: str) -> sa.Select[tuple[Registration]]:
