@@ -825,7 +825,7 @@ class HistoryEvent:
 
 
 class AlreadyRegistered(DomainError):
-    """The address already holds an active registration of the edition (its reference, for a link)."""
+    """The address already holds an active registration of the edition (its reference, to link)."""
 
     def __init__(self, reference: str):
         super().__init__("email", _l("This address already holds a registration for this edition."))
