@@ -5,6 +5,7 @@ the audit log without anyone's name or address, and mails the attendee as usual.
 """
 
 import json
+import os
 import re
 from datetime import UTC, datetime
 
@@ -19,6 +20,7 @@ from colloquium.registration.models import Registration
 from tests.factories import (
     COMING_YEAR,
     NEXT_YEAR,
+    DEFAULT_PASSWORD,
     PAST_YEAR,
     make_association,
     make_edition,
@@ -26,6 +28,8 @@ from tests.factories import (
     make_user,
 )
 from tests.web import csrf_token, log_in
+
+SCREENSHOTS = os.environ.get("REG_ONE_SHOTS")
 
 ACTIONS = {
     "cancel": "cancel",
@@ -476,3 +480,33 @@ def test_after_the_colloquium_only_a_check_in_can_be_undone(app, desk):
     assert _registration("OCT00-PAST2").status == "confirmed"
     response = client.post(f"{page}/undo-check-in", data={"csrf_token": token, "sure": "y"})
     assert _registration("OCT00-PAST2").checked_in_at is None
+
+
+@pytest.mark.browser
+def test_the_pages_fit_an_organisers_phone(browser, live_server, desk):
+    db.session.rollback()  # reading the references began a transaction: the server writes too
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto("/login?lang=fr")
+        page.get_by_label("Adresse e-mail").fill("organiser@example.org")
+        page.get_by_label("Mot de passe").fill(DEFAULT_PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Se connecter").click()
+        for path in (
+            _page(desk["ada"]),
+            _page(desk["dee"]),
+            _page(desk["eve"]),
+            _action_url(desk["dee"], "confirm_override"),
+            f"/admin/registrations/{COMING_YEAR}/new",
+        ):
+            page.goto(path)
+            assert page.url == live_server + path, page.url
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+            if SCREENSHOTS:
+                page.screenshot(path=f"{SCREENSHOTS}/{path.strip('/').replace('/', '_')}.png", full_page=True)
+    finally:
+        context.close()
