@@ -5,7 +5,6 @@ the audit log without anyone's name or address, and mails the attendee as usual.
 """
 
 import json
-import os
 import re
 from datetime import UTC, datetime
 
@@ -19,8 +18,8 @@ from colloquium.registration import services as registrations
 from colloquium.registration.models import Registration
 from tests.factories import (
     COMING_YEAR,
-    NEXT_YEAR,
     DEFAULT_PASSWORD,
+    NEXT_YEAR,
     PAST_YEAR,
     make_association,
     make_edition,
@@ -28,8 +27,6 @@ from tests.factories import (
     make_user,
 )
 from tests.web import csrf_token, log_in
-
-SCREENSHOTS = os.environ.get("REG_ONE_SHOTS")
 
 ACTIONS = {
     "cancel": "cancel",
@@ -506,7 +503,5 @@ def test_the_pages_fit_an_organisers_phone(browser, live_server, desk):
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
-            if SCREENSHOTS:
-                page.screenshot(path=f"{SCREENSHOTS}/{path.strip('/').replace('/', '_')}.png", full_page=True)
     finally:
         context.close()
