@@ -318,3 +318,12 @@ def test_the_person_added_receives_the_ticket_and_a_working_manage_link(app, edi
     manage = visitor.get(link + "?lang=en")
     assert manage.status_code == 200
     assert grace.reference in manage.get_data(as_text=True)
+
+
+def test_an_expired_form_is_shown_again_with_what_was_typed(app, edition, sent_mail):
+    response = _client(app).post(URL, data={**FORM, "csrf_token": "expired"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The form had expired. Your answers are kept: please send it again." in html
+    assert 'value="Grace"' in html and "Une place près de la scène" in html
+    assert _grace() is None and _audit() == [] and sent_mail == []
