@@ -169,7 +169,7 @@ def test_the_counts_include_erased_registrations_but_the_list_does_not(app, edit
     reference = db.session.scalar(
         sa.select(registrations.Registration.reference).filter_by(email="ada@example.org")
     )
-    assert f'href="/admin/check-in/{reference}"' in table
+    assert f'href="/admin/registrations/{edition.year}/{reference}"' in table
 
 
 def test_the_list_is_filtered_by_status_and_shows_the_place_in_line(app, edition):

@@ -9,19 +9,22 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from colloquium.audit import services as audit
+from colloquium.clock import local_today
 from colloquium.editions.services import current_edition, edition_of_year
 from colloquium.extensions import db
 from colloquium.forms import page_argument, transaction
 from colloquium.registration import services
 from colloquium.registration.forms import (
     ATTENDEE_TYPE_CHOICES,
+    AddRegistrationForm,
     CheckInForm,
     CheckInLookupForm,
+    OrganiserActionForm,
     RegistrationExportForm,
     RegistrationFilterForm,
 )
@@ -137,3 +140,175 @@ def _list_page(edition, filters: RegistrationFilterForm, export_form: Registrati
         attendee_types=services.ATTENDEE_TYPE_LABELS,
         languages=services.LANGUAGE_LABELS,
     )
+
+
+# --- One registration, its actions, and adding one by hand ---------------------------------
+
+
+@registrations_bp.route("/<int:year>/new", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def new(year: int):
+    """Register someone by hand (a guest, a walk-in): confirmed at once, and told by e-mail."""
+    edition = db.first_or_404(edition_of_year(year))
+    form = AddRegistrationForm()
+    if not form.is_submitted():
+        form.language.data = str(get_locale() or "fr")
+    registered_reference = None
+    if form.validate_on_submit():
+        with transaction(form) as outcome:
+            registration = services.add_registration(
+                edition, form.registration_details(), override=form.override.data
+            )
+            audit.record(
+                current_user,
+                "registrations.add",
+                f"registration:{registration.reference}",
+                {"edition": edition.year, "override": registration.override},
+            )
+        if outcome.ok:
+            flash(_added_message(registration), "success")
+            return redirect(
+                url_for("registrations_admin.detail", year=year, reference=registration.reference)
+            )
+        if isinstance(outcome.error, services.AlreadyRegistered):
+            registered_reference = outcome.error.reference
+    return render_template(
+        "registration/admin_new.html",
+        edition=edition,
+        form=form,
+        registered_reference=registered_reference,
+        is_past=edition.is_past(local_today()),
+    )
+
+
+@registrations_bp.get("/<int:year>/<reference>")
+@organiser_required
+def detail(year: int, reference: str):
+    """One registration: every detail, the history of its state, and what can be done to it."""
+    registration = db.first_or_404(services.registration_of_edition(year, reference))
+    return render_template(
+        "registration/admin_registration.html",
+        registration=registration,
+        edition=registration.edition,
+        history=services.registration_history(registration),
+        actions=services.organiser_actions(registration),
+        position=services.waitlist_position(registration),
+        attendee_types=services.ATTENDEE_TYPE_LABELS,
+    )
+
+
+@registrations_bp.route("/<int:year>/<reference>/cancel", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def cancel(year: int, reference: str):
+    """Cancel a registration, once asked: its seat goes to the waiting list."""
+    return _organiser_action(year, reference, services.CANCEL)
+
+
+@registrations_bp.route("/<int:year>/<reference>/resend-link", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def resend_link(year: int, reference: str):
+    """E-mail a fresh manage link, once asked; the earlier links stop working."""
+    return _organiser_action(year, reference, services.RESEND_LINK)
+
+
+@registrations_bp.route("/<int:year>/<reference>/confirm-over-capacity", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def confirm_override(year: int, reference: str):
+    """Confirm someone even when every seat is taken, once asked (recorded as an override)."""
+    return _organiser_action(year, reference, services.CONFIRM_OVERRIDE)
+
+
+@registrations_bp.route("/<int:year>/<reference>/confirm", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def confirm_vouched(year: int, reference: str):
+    """Confirm an address the organiser vouches for, once asked: a seat or the waiting list."""
+    return _organiser_action(year, reference, services.CONFIRM_VOUCHED)
+
+
+@registrations_bp.route("/<int:year>/<reference>/undo-check-in", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def undo_check_in(year: int, reference: str):
+    """Take back a check-in recorded by mistake, once asked."""
+    return _organiser_action(year, reference, services.UNDO_CHECK_IN)
+
+
+def _act(action: str, registration) -> dict:
+    """Do ``action`` through its service; what the audit log keeps of it (never a name)."""
+    if action == services.CANCEL:
+        return {"promoted": len(services.cancel_registration(registration))}
+    if action == services.RESEND_LINK:
+        services.send_new_link(registration)
+        return {}
+    if action == services.CONFIRM_OVERRIDE:
+        return {"override": services.confirm_over_capacity(registration).override}
+    if action == services.CONFIRM_VOUCHED:
+        return {"status": services.confirm_registration(registration).status}
+    services.undo_check_in(registration)
+    return {}
+
+
+def _organiser_action(year: int, reference: str, action: str):
+    """Ask first (a page with an "I am sure" box), then act, log it and go back to the page."""
+    registration = db.first_or_404(services.registration_of_edition(year, reference))
+    page = url_for("registrations_admin.detail", year=year, reference=registration.reference)
+    fits = action in services.organiser_actions(registration)
+    form = OrganiserActionForm()
+    if request.method == "GET" and not fits:
+        flash(_("This action does not fit the registration as it stands now."), "warning")
+        return redirect(page)
+    if request.method == "POST" and form.validate():
+        target = f"registration:{registration.reference}"
+        before = registration.status
+        with transaction() as outcome:
+            details = {"from": before, **_act(action, registration)}
+            audit.record(current_user, f"registrations.{action}", target, details)
+        if outcome.ok:
+            flash(_done_message(action, details), "success")
+        return redirect(page)
+    return render_template(
+        "registration/admin_action.html",
+        registration=registration,
+        edition=registration.edition,
+        action=action,
+        fits=fits,
+        form=form,
+    )
+
+
+def _done_message(action: str, details: dict) -> str:
+    if action == services.CANCEL:
+        done = _("The registration is cancelled and the person told by e-mail.")
+        if details["promoted"]:
+            done += " " + ngettext(
+                "%(num)d person on the waiting list got the seat and was told by e-mail.",
+                "%(num)d people on the waiting list got a seat and were told by e-mail.",
+                details["promoted"],
+            )
+        return done
+    if action == services.RESEND_LINK:
+        return _("A new manage link was e-mailed; the earlier links no longer work.")
+    if action == services.CONFIRM_OVERRIDE and details["override"]:
+        return _("Confirmed over capacity; the confirmation with the QR code was e-mailed.")
+    if action == services.CONFIRM_OVERRIDE or details.get("status") == "confirmed":
+        return _("Confirmed with a seat; the confirmation with the QR code was e-mailed.")
+    if action == services.CONFIRM_VOUCHED:
+        return _(
+            "The address is confirmed. Every seat is taken, so the person is on the waiting "
+            "list and was told by e-mail."
+        )
+    return _("The check-in is undone.")
+
+
+def _added_message(registration) -> str:
+    if registration.override:
+        return _(
+            "Registered and confirmed over capacity; the confirmation with the QR code was "
+            "e-mailed."
+        )
+    return _("Registered with a seat; the confirmation with the QR code was e-mailed.")

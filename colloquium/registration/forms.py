@@ -22,6 +22,7 @@ from wtforms.validators import (
 
 from colloquium.forms import CONTROL_CHARACTERS, Form, MultiCheckboxField
 from colloquium.registration import services
+from colloquium.registration.services import RegistrationDetails
 
 ATTENDEE_TYPE_CHOICES = [
     SelectChoice(value, label) for value, label in services.ATTENDEE_TYPE_LABELS.items()
@@ -205,3 +206,69 @@ class RegistrationExportForm(RegistrationFilterForm):
     def chosen_columns(self) -> list[str]:
         """The ticked columns, in the file's order."""
         return [name for name in services.EXPORT_COLUMNS if name in (self.columns.data or ())]
+
+
+class AddRegistrationForm(RegistrationForm):
+    """An organiser registers someone by hand: the fields of the public form.
+
+    The organiser asks the person and records their answer to the privacy notice: a
+    registration is never kept without that consent, whoever typed it in.
+    """
+
+    email = _email_field(
+        _l("The confirmation, with the QR code and the link to manage it, is sent there.")
+    )
+    attendee_type = RadioField(
+        _l("Coming as"),
+        choices=ATTENDEE_TYPE_CHOICES,
+        validators=[InputRequired(_l("Choose one of the listed kinds of attendee."))],
+    )
+    consent_privacy = BooleanField(
+        _l(
+            "The person has read the privacy notice (or heard it from me) and agrees that "
+            "their details are used to run their registration."
+        ),
+        validators=[
+            DataRequired(
+                _l(
+                    "Record that the person agreed to the privacy notice: without it "
+                    "no registration is kept."
+                )
+            )
+        ],
+    )
+    consent_contact = BooleanField(
+        _l("The person would like to hear about next year's colloquium (optional).")
+    )
+    override = BooleanField(
+        _l("Confirm over capacity"),
+        description=_l(
+            "Every seat is taken: the person is confirmed all the same, recorded as an "
+            "override that holds no seat."
+        ),
+    )
+    website = None  # no honeypot: only organisers see this form
+
+    def registration_details(self) -> RegistrationDetails:
+        """The person's details as the registration services take them."""
+        return RegistrationDetails(
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            email=self.email.data,
+            organisation=self.organisation.data or "",
+            attendee_type=self.attendee_type.data,
+            language=self.language.data,
+            accessibility_needs=self.accessibility_needs.data or "",
+            dietary_requirements=self.dietary_requirements.data or "",
+            consent_privacy=self.consent_privacy.data,
+            consent_contact=self.consent_contact.data,
+        )
+
+
+class OrganiserActionForm(Form):
+    """An organiser's action on one registration, done only once "I am sure" is ticked."""
+
+    sure = BooleanField(
+        _l("I am sure"),
+        validators=[DataRequired(_l("Tick this box to go ahead."))],
+    )

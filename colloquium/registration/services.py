@@ -1037,3 +1037,180 @@ def edition_overview(edition: Edition) -> EditionOverview:
         accessibility_needs=accessibility,
         dietary_requirements=sorted(dietary.items(), key=lambda item: (-item[1], item[0])),
     )
+
+
+# --- One registration in the back office: its history and the organisers' actions ----------
+
+# What an organiser may do to one registration, in the order the page offers them.
+CANCEL = "cancel"
+RESEND_LINK = "resend_link"
+CONFIRM_OVERRIDE = "confirm_override"
+CONFIRM_VOUCHED = "confirm_vouched"
+UNDO_CHECK_IN = "undo_check_in"
+ORGANISER_ACTIONS = (CONFIRM_VOUCHED, CONFIRM_OVERRIDE, RESEND_LINK, UNDO_CHECK_IN, CANCEL)
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One change of a registration's state, as its timestamps tell it."""
+
+    at: datetime
+    event: str  # registered, waitlisted, confirmed, promoted, confirmed_override, ...
+
+
+class AlreadyRegistered(DomainError):
+    """The address already holds an active registration of the edition (its reference, to link)."""
+
+    def __init__(self, reference: str):
+        super().__init__("email", _l("This address already holds a registration for this edition."))
+        self.reference = reference
+
+
+def registration_of_edition(year: int, reference: str) -> sa.Select[tuple[Registration]]:
+    """The query for the registration with ``reference`` in the edition of ``year``, erased too."""
+    return (
+        sa.select(Registration)
+        .join(Registration.edition)
+        .where(Edition.year == year, Registration.reference == reference.strip().upper())
+    )
+
+
+def registration_history(registration: Registration) -> list[HistoryEvent]:
+    """The changes of state the registration's timestamps record, the oldest first.
+
+    A confirmation after a time on the waiting list is a promotion. An undone check-in
+    leaves no time behind: the audit log keeps it.
+    """
+    events = [HistoryEvent(registration.created_at, "registered")]
+    if registration.waitlisted_at is not None:
+        events.append(HistoryEvent(registration.waitlisted_at, "waitlisted"))
+    if registration.confirmed_at is not None:
+        if registration.override:
+            event = "confirmed_override"
+        elif registration.waitlisted_at is not None:
+            event = "promoted"
+        else:
+            event = "confirmed"
+        events.append(HistoryEvent(registration.confirmed_at, event))
+    if registration.checked_in_at is not None:
+        events.append(HistoryEvent(registration.checked_in_at, "checked_in"))
+    if registration.cancelled_at is not None:
+        events.append(HistoryEvent(registration.cancelled_at, "cancelled"))
+    if registration.erased_at is not None:
+        events.append(HistoryEvent(registration.erased_at, "erased"))
+    # A stable sort: events recorded at the same moment keep the order above.
+    return sorted(events, key=lambda event: event.at)
+
+
+def organiser_actions(registration: Registration, now: datetime | None = None) -> tuple[str, ...]:
+    """The actions that fit the registration's state, in the order a page offers them."""
+    if registration.erased_at is not None:
+        return ()
+    status = registration.status
+    ongoing = not registration.edition.is_past(local_today())
+    fits = {
+        CONFIRM_VOUCHED: ongoing
+        and status == UNCONFIRMED
+        and can_still_confirm(registration.edition, now),
+        CONFIRM_OVERRIDE: ongoing and status in (UNCONFIRMED, WAITLISTED),
+        RESEND_LINK: ongoing and status in ACTIVE_STATUSES,
+        UNDO_CHECK_IN: registration.checked_in_at is not None,
+        CANCEL: ongoing and status in ACTIVE_STATUSES,
+    }
+    return tuple(action for action in ORGANISER_ACTIONS if fits[action])
+
+
+def send_new_link(registration: Registration) -> Registration:
+    """E-mail the attendee a fresh manage link at an organiser's request (revokes the old one)."""
+    _check_not_past(registration)
+    _check_not_erased(registration)
+    if registration.status not in ACTIVE_STATUSES:
+        raise DomainError(None, REFUSALS[registration.status])
+    return _resend_link(registration).registration
+
+
+def undo_check_in(registration: Registration) -> Registration:
+    """Take back a check-in recorded by mistake: the attendee has not arrived after all."""
+    _check_not_erased(registration)
+    undone = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.id == registration.id, Registration.checked_in_at.is_not(None))
+        .values(checked_in_at=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(registration, ["checked_in_at", "updated_at"])
+    if not undone:
+        raise DomainError(None, _l("This attendee is not checked in."))
+    return registration
+
+
+def add_registration(
+    edition: Edition,
+    details: RegistrationDetails,
+    override: bool = False,
+    now: datetime | None = None,
+) -> Registration:
+    """An organiser registers someone (a guest, a walk-in): confirmed at once, and told.
+
+    Open or closed form alike, until the colloquium's day is over. A free seat is taken as
+    usual; without one the registration is confirmed over capacity only when ``override``
+    says so. The organiser vouches for the address and for the person's consent.
+    """
+    now = now or utcnow()
+    if edition.is_past(local_today()):
+        raise DomainError(None, _l("The colloquium has taken place: this can no longer change."))
+    _check_details(details)
+    email = people.checked_email(details.email)
+    existing = _active_registration(edition, email)
+    if existing is not None:
+        raise AlreadyRegistered(existing.reference)
+    registration = Registration(
+        edition_id=edition.id,
+        edition=edition,
+        reference=_new_reference(edition),
+        status=UNCONFIRMED,
+        first_name=people.clean_name(details.first_name),
+        last_name=people.clean_name(details.last_name),
+        email=email,
+        organisation=people.clean_name(details.organisation),
+        attendee_type=details.attendee_type,
+        language=details.language,
+        accessibility_needs=details.accessibility_needs.strip(),
+        dietary_requirements=details.dietary_requirements.strip(),
+        consent_privacy=True,
+        privacy_policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
+        consented_at=now,
+        consent_contact=details.consent_contact,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except IntegrityError:
+        # The same address was added at once by someone else (or registered online).
+        existing = _active_registration(edition, email)
+        if existing is None:
+            raise
+        raise AlreadyRegistered(existing.reference) from None
+    registration.token_hash = hash_token(manage_token(registration))
+    seated = _take_seat(edition)
+    if not seated:
+        _lock_edition(edition)
+        seated = _take_seat(edition)
+    if not seated and not override:
+        raise DomainError(
+            "override",
+            _l("Every seat is taken: tick this box to confirm this person over capacity."),
+        )
+    registration.override = not seated
+    registration.status = CONFIRMED
+    registration.confirmed_at = now
+    db.session.flush()
+    notifications.send_confirmed(registration)
+    return registration
+
+
+def _check_not_erased(registration: Registration) -> None:
+    if registration.erased_at is not None:
+        raise DomainError(None, _l("This registration's personal data has been erased."))
