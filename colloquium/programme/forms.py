@@ -121,12 +121,12 @@ class SessionForm(Form):
         self._set_speaker_choices()
 
     def add_speaker_rows(self, more: int = 0) -> bool:
-        """One empty row more than the filled ones (at least a panel's), plus ``more``.
+        """One empty row more than the filled ones (at least a panel's), ``more`` rows added.
 
         False when the bound is reached and the rows asked for cannot all be offered.
         """
         filled = len(self.chosen_speakers())
-        wanted = max(len(self.speakers), filled + 1, MIN_SPEAKER_ROWS) + more
+        wanted = max(len(self.speakers) + more, filled + 1, MIN_SPEAKER_ROWS)
         while len(self.speakers) < min(wanted, MAX_SPEAKER_ROWS):
             self.speakers.append_entry()
         self._set_speaker_choices()
