@@ -16,6 +16,7 @@ from colloquium.programme.forms import MAX_SPEAKER_ROWS
 from colloquium.programme.models import ProgrammeSession
 from tests.factories import (
     COMING_YEAR,
+    DEFAULT_PASSWORD,
     at,
     make_edition,
     make_room,
@@ -23,6 +24,7 @@ from tests.factories import (
     make_speaker,
     make_user,
 )
+from tests.test_browser_accessibility import axe_source as axe_source  # a fixture
 from tests.web import csrf_token, log_in, post_form
 
 ORGANISER = "organiser@example.org"
@@ -606,3 +608,39 @@ def test_the_confirmation_token_of_the_question_page_is_the_sessions(app, client
     _programme()
     _organiser(client)
     assert csrf_token(client, f"{PAGE}/publish")
+
+
+# --- In a real browser: the new pages pass axe and fit a phone --------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_editor_pages_pass_axe_on_a_phone(app, page, axe_source, language):
+    from tests.test_browser_accessibility import log_in_organiser, violations
+
+    edition, _room, other_room, ana, _bea, session = _programme()
+    clash = make_session(edition, "Atelier B", "09:30", "10:30", room=other_room, speakers=[ana])
+    make_user(ORGANISER, role="organiser")
+    db.session.commit()
+    ids = (session.id, clash.id)
+    db.session.rollback()  # the live server writes: no read transaction left open here
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in_organiser(page, ORGANISER, DEFAULT_PASSWORD)
+    problems = []
+    for url in (
+        PAGE,
+        f"{PAGE}/sessions/{ids[1]}",
+        f"{PAGE}/sessions/new?from={ids[0]}",
+        f"{PAGE}/publish",
+        f"{PAGE}/unpublish",
+    ):
+        page.goto(url + ("&" if "?" in url else "?") + f"lang={language}")
+        problems += [f"{url}: {problem}" for problem in violations(page, axe_source)]
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            problems.append(f"{url}: {width} px wide")
+    # Saving with the clash in the browser lands on the session's page with the warning.
+    page.goto(f"{PAGE}/sessions/{ids[1]}?lang=en")
+    page.locator("main form button.button-primary").click()
+    assert "Saved, but with 1 warning" in page.locator(".flash-warning").first.inner_text()
+    assert problems == []
