@@ -191,16 +191,6 @@ def test_speakers_keep_the_order_and_roles_given(app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SessionSpeaker)) == 2
 
 
-def test_duplicate_copies_time_room_and_speakers(app):
-    edition = make_edition()
-    room, speaker = make_room(edition), make_speaker(edition)
-    session = make_session(edition, room=room, speakers=[(speaker, "moderator")])
-    copy = services.duplicate_session(session)
-    assert copy.id != session.id
-    assert (copy.title, copy.starts_at, copy.room) == (session.title, session.starts_at, room)
-    assert [(link.speaker, link.role) for link in copy.speaker_links] == [(speaker, "moderator")]
-
-
 def test_deleting_a_room_keeps_its_sessions_without_a_room(app):
     edition = make_edition()
     room = make_room(edition)

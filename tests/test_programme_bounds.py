@@ -124,51 +124,45 @@ def test_the_window_follows_the_editions_date_and_time_zone(app):
 
 
 @pytest.mark.parametrize(
-    ("starts_at", "ends_at", "field"),
+    "day",
     [
-        (f"{COMING_YEAR}-10-17T09:00", f"{COMING_YEAR + 180}-10-17T10:00", "ends_at"),
-        ("0001-01-01T00:00", f"{COMING_YEAR}-10-17T10:00", "starts_at"),
-        ("0001-01-01T09:00", "0001-01-01T10:00", "starts_at"),
-        (f"{COMING_YEAR}-10-17T09:00", "9999-12-31T23:59", "ends_at"),
+        f"{COMING_YEAR + 180}-10-17",
+        "0001-01-01",
+        "9999-12-31",
+        f"{COMING_YEAR}-10-19",  # two days after
+        f"{COMING_YEAR}-10-15",  # two days before
+        "",
+        "17/10",
     ],
 )
-def test_the_session_form_shows_the_window_next_to_the_field(
-    app, client, starts_at, ends_at, field
-):
+def test_the_session_form_offers_only_the_days_of_the_window(app, client, day):
     make_edition(COMING_YEAR)
     _organiser(client)
     data = {
         "title": "Mon atelier",
         "kind": "workshop",
-        "starts_at": starts_at,
-        "ends_at": ends_at,
+        "day": day,
+        "starts_at": "09:00",
+        "ends_at": "10:00",
         "room_id": "",
         "language": "fr",
     }
     response = post_form(client, f"/admin/programme/{COMING_YEAR}/sessions/new?lang=en", data)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f'id="{field}-error"' in page
-    assert "from the day before the colloquium to the day after" in page
-    assert f"16 October {COMING_YEAR} at 00:00" in page
+    assert 'id="day-error"' in page
     assert _sessions() == 0
 
 
-def test_the_window_speaks_french(app, client):
+def test_the_days_offered_speak_french(app, client):
     make_edition(COMING_YEAR)
     _organiser(client)
-    data = {
-        "title": "Mon atelier",
-        "kind": "workshop",
-        "starts_at": f"{COMING_YEAR}-10-17T09:00",
-        "ends_at": f"{COMING_YEAR + 180}-10-17T10:00",
-        "language": "fr",
-    }
-    response = post_form(client, f"/admin/programme/{COMING_YEAR}/sessions/new?lang=fr", data)
-    assert f"entre le 16 octobre {COMING_YEAR} à 00:00" in response.get_data(as_text=True)
+    page = client.get(f"/admin/programme/{COMING_YEAR}/sessions/new?lang=fr").get_data(as_text=True)
+    for day in (16, 17, 18):
+        assert f"{day} octobre {COMING_YEAR}</option>" in page
 
 
-def test_duplicating_a_session_outside_the_window_is_refused(app, client):
+def test_duplicating_a_session_outside_the_window_offers_it_on_the_day(app, client):
     edition = make_edition(COMING_YEAR)
     typo = _typo(
         edition,
@@ -183,11 +177,9 @@ def test_duplicating_a_session_outside_the_window_is_refused(app, client):
         {},
         form_url=f"/admin/programme/{COMING_YEAR}",
     )
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/sessions/{typo.id}")
-    assert "from the day before the colloquium to the day after" in client.get(
-        response.headers["Location"] + "?lang=en"
-    ).get_data(as_text=True)
+    assert response.headers["Location"].endswith(f"/sessions/new?from={typo.id}")
+    page = client.get(response.headers["Location"] + "&lang=en").get_data(as_text=True)
+    assert f'<option selected value="{COMING_YEAR}-10-17">' in page
     assert _sessions() == 1
 
 
@@ -249,8 +241,9 @@ def test_an_expected_audience_too_large_is_a_field_error(app, client, audience):
     data = {
         "title": "Mon atelier",
         "kind": "workshop",
-        "starts_at": f"{COMING_YEAR}-10-17T09:00",
-        "ends_at": f"{COMING_YEAR}-10-17T10:00",
+        "day": f"{COMING_YEAR}-10-17",
+        "starts_at": "09:00",
+        "ends_at": "10:00",
         "language": "fr",
         "expected_audience": audience,
     }

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
 
 from colloquium.associations import services as associations
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
-from colloquium.forms import saved, transaction
+from colloquium.forms import INTEGER_LIMIT, saved, transaction
+from colloquium.i18n import long_date
 from colloquium.programme import services
-from colloquium.programme.forms import CopyForm, RoomForm, SessionForm, SpeakerForm
+from colloquium.programme.forms import (
+    MAX_SPEAKER_ROWS,
+    CopyForm,
+    RoomForm,
+    SessionForm,
+    SpeakerForm,
+)
 from colloquium.programme.labels import labels_context
 from colloquium.programme.models import ProgrammeSession
 from colloquium.programme.timetable import timetable
@@ -70,24 +79,46 @@ def edition(year: int):
     )
 
 
-@bp.post("/<int:year>/publish")
+@bp.route("/<int:year>/publish", methods=["GET", "POST"])
 @organiser_required
 def publish(year: int):
-    """Make the programme public."""
-    edition = db.first_or_404(editions.edition_of_year(year))
-    with transaction(success=_("The programme is public.")):
-        services.set_published(edition, True)
-    return _to_edition(edition)
+    """Ask, listing the open warnings, then make the programme public."""
+    return _publishing(year, True)
 
 
-@bp.post("/<int:year>/unpublish")
+@bp.route("/<int:year>/unpublish", methods=["GET", "POST"])
 @organiser_required
 def unpublish(year: int):
-    """Hide the programme from the public again."""
+    """Ask, then hide the programme from the public again."""
+    return _publishing(year, False)
+
+
+def _publishing(year: int, publish: bool):
+    """The confirmation page (GET), or the change once confirmed from that page (POST).
+
+    A POST without the confirmation page's field (the old button of the programme page, a
+    forged form) changes nothing and shows the question.
+    """
     edition = db.first_or_404(editions.edition_of_year(year))
-    with transaction(success=_("The programme is hidden from the public.")):
-        services.set_published(edition, False)
-    return _to_edition(edition)
+    if request.method == "POST" and request.form.get("confirmed") == "yes":
+        change = services.publish_programme if publish else services.unpublish_programme
+        with transaction(
+            success=_("The programme is public.")
+            if publish
+            else _("The programme is hidden from the public.")
+        ):
+            change(edition, current_user)
+        return _to_edition(edition)
+    if request.method == "POST":
+        return redirect(request.path, code=303)
+    sessions = services.list_sessions(edition)
+    return render_template(
+        "programme/admin/confirm_publish.html",
+        edition=edition,
+        publish=publish,
+        sessions=sessions,
+        warnings=services.publication_warnings(edition, sessions) if publish else [],
+    )
 
 
 @bp.post("/<int:year>/copy")
@@ -263,22 +294,33 @@ def delete_speaker(year: int, speaker_id: int):
 
 
 def _session_form(edition: Edition, session: ProgrammeSession | None = None) -> SessionForm:
-    rooms, speakers = services.list_rooms(edition), services.list_speakers(edition)
+    """The session form: what was posted, else ``session``'s values, else a new session's."""
+    choices = {
+        "days": [(day, long_date(day)) for day in services.session_days(edition)],
+        "rooms": services.list_rooms(edition),
+        "speakers": services.list_speakers(edition),
+    }
     if request.method == "POST":
-        return SessionForm(rooms=rooms, speakers=speakers)
-    tz = edition.tz
+        return SessionForm(**choices)
     if session is None:
         data = {
-            "starts_at": datetime.combine(edition.date, datetime.min.time()).replace(hour=9),
-            "ends_at": datetime.combine(edition.date, datetime.min.time()).replace(hour=10),
+            "day": edition.date,
+            "starts_at": time(9, 0),
+            "ends_at": time(10, 0),
             "language": "fr",
         }
     else:
+        tz = edition.tz
+        starts, ends = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
         data = {
             "title": session.title,
             "kind": session.kind,
-            "starts_at": session.starts_at.astimezone(tz).replace(tzinfo=None),
-            "ends_at": session.ends_at.astimezone(tz).replace(tzinfo=None),
+            # A session from before the window (a typo years away) is offered on the day.
+            "day": starts.date()
+            if starts.date() in services.session_days(edition)
+            else edition.date,
+            "starts_at": starts.time(),
+            "ends_at": ends.time(),
             "room_id": session.room_id,
             "language": session.language,
             "interpretation": session.interpretation,
@@ -289,18 +331,20 @@ def _session_form(edition: Edition, session: ProgrammeSession | None = None) -> 
                 {"speaker_id": link.speaker_id, "role": link.role} for link in session.speaker_links
             ],
         }
-    form = SessionForm(data=data, rooms=rooms, speakers=speakers)
-    form.add_blank_rows()
+    form = SessionForm(data=data, **choices)
+    form.add_speaker_rows()
     return form
 
 
 def _session_data(edition: Edition, form: SessionForm) -> services.SessionData:
-    tz = edition.tz
+    starts_at, ends_at = services.session_times(
+        edition, form.day.data, form.starts_at.data, form.ends_at.data
+    )
     return services.SessionData(
         title=form.title.data,
         kind=form.kind.data,
-        starts_at=form.starts_at.data.replace(tzinfo=tz),
-        ends_at=form.ends_at.data.replace(tzinfo=tz),
+        starts_at=starts_at,
+        ends_at=ends_at,
         room_id=form.room_id.data,
         language=form.language.data,
         interpretation=form.interpretation.data,
@@ -313,9 +357,52 @@ def _session_data(edition: Edition, form: SessionForm) -> services.SessionData:
     )
 
 
-def _sessionrender_template(edition: Edition, form: SessionForm, session=None):
+def _save_session(edition: Edition, form: SessionForm, save, success: str):
+    """Validate and save; a redirect once saved, else None (show the form again).
+
+    Saved with a conflict, the organiser lands on the session's page, the conflicts above
+    its form, with a warning instead of the usual success.
+    """
+    if form.more_speakers.data:  # "Add a speaker row": nothing is checked or saved
+        if not form.add_speaker_rows(more=1):
+            form.speakers.errors = [
+                _("A session can list at most %(max)d speakers.", max=MAX_SPEAKER_ROWS)
+            ]
+        return None
+    if not form.validate_on_submit():
+        form.add_speaker_rows()
+        return None
+    with transaction(form) as outcome:
+        session = save()
+        conflicts = services.session_conflicts(session)
+    if not outcome.ok:
+        form.add_speaker_rows()
+        return None
+    if not conflicts:
+        flash(success, "success")
+        return _to_edition(edition, "sessions")
+    flash(
+        ngettext(
+            "Saved, but with %(num)d warning: see it above the form.",
+            "Saved, but with %(num)d warnings: see them above the form.",
+            len(conflicts),
+        ),
+        "warning",
+    )
+    return redirect(
+        url_for("programme_admin.edit_session", year=edition.year, session_id=session.id)
+    )
+
+
+def _session_page(edition: Edition, form: SessionForm, session=None, copied_from=None):
     return render_template(
-        "programme/admin/session.html", edition=edition, form=form, programme_session=session
+        "programme/admin/session.html",
+        edition=edition,
+        form=form,
+        programme_session=session,
+        copied_from=copied_from,
+        conflicts=services.session_conflicts(session) if session is not None else [],
+        max_speakers=MAX_SPEAKER_ROWS,
     )
 
 
@@ -323,46 +410,50 @@ def _sessionrender_template(edition: Edition, form: SessionForm, session=None):
 @organiser_required
 @form_view
 def new_session(year: int):
-    """Add a session; conflicts are shown afterwards as warnings, never refused."""
+    """Add a session, maybe prefilled from another (``?from=<id>``); conflicts only warn."""
     edition = db.first_or_404(editions.edition_of_year(year))
-    form = _session_form(edition)
-    if saved(
+    copied_from = None
+    source_id = request.args.get("from", type=int)
+    if source_id is not None:
+        if not 0 < source_id <= INTEGER_LIMIT:
+            abort(404)
+        copied_from = _found(services.get_session(edition, source_id))
+    form = _session_form(edition, copied_from)
+    answer = _save_session(
+        edition,
         form,
         lambda: services.create_session(edition, _session_data(edition, form)),
         _("The session is added."),
-    ):
-        return _to_edition(edition, "sessions")
-    return _sessionrender_template(edition, form)
+    )
+    return answer or _session_page(edition, form, copied_from=copied_from)
 
 
 @bp.route("/<int:year>/sessions/<int:session_id>", methods=["GET", "POST"])
 @organiser_required
 @form_view
 def edit_session(year: int, session_id: int):
-    """Change a session."""
+    """Change a session; its conflicts are listed above the form."""
     edition = db.first_or_404(editions.edition_of_year(year))
     session = _found(services.get_session(edition, session_id))
     form = _session_form(edition, session)
-    if saved(
+    answer = _save_session(
+        edition,
         form,
         lambda: services.update_session(session, _session_data(edition, form)),
         _("The session is saved."),
-    ):
-        return _to_edition(edition, "sessions")
-    return _sessionrender_template(edition, form, session)
+    )
+    return answer or _session_page(edition, form, session)
 
 
 @bp.post("/<int:year>/sessions/<int:session_id>/duplicate")
 @organiser_required
 def duplicate_session(year: int, session_id: int):
-    """Copy a session, then open the copy to change what differs."""
+    """Open the new-session form prefilled from this session; nothing is saved yet."""
     edition = db.first_or_404(editions.edition_of_year(year))
     session = _found(services.get_session(edition, session_id))
-    with transaction(success=_("The session is duplicated: change what differs.")) as outcome:
-        copy = services.duplicate_session(session)
-    if not outcome.ok:  # the refusal is flashed; the session itself needs correcting
-        return redirect(url_for("programme_admin.edit_session", year=year, session_id=session_id))
-    return redirect(url_for("programme_admin.edit_session", year=year, session_id=copy.id))
+    return redirect(
+        url_for("programme_admin.new_session", year=year, **{"from": session.id}), code=303
+    )
 
 
 @bp.route("/<int:year>/sessions/<int:session_id>/delete", methods=["GET", "POST"])

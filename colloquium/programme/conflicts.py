@@ -17,9 +17,12 @@ from colloquium.programme.models import ProgrammeSession
 class Conflict:
     """A warning for organisers; it never blocks saving."""
 
-    kind: str  # room_double_booked | speaker_double_booked | outside_day | no_room | over_capacity
+    # room_double_booked | speaker_double_booked | outside_day | no_room | over_capacity;
+    # before publishing also no_speaker | no_bio (``speaker_id`` then names the speaker).
+    kind: str
     message: str
     session_ids: tuple[int, ...]
+    speaker_id: int | None = None
 
 
 def colloquium_day(edition: Edition) -> tuple[datetime, datetime]:
@@ -180,3 +183,41 @@ def over_capacity(session: ProgrammeSession) -> list[Conflict]:
             (session.id,),
         )
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Before publishing: what the public pages would show half-done.
+
+# Kinds of session that the public expects to name someone (not a break, opening or closing).
+KINDS_WITH_SPEAKERS = ("keynote", "panel", "round_table", "workshop", "testimony")
+
+
+def without_a_speaker(session: ProgrammeSession) -> list[Conflict]:
+    """A warning if ``session`` is of a kind that names speakers and names none yet."""
+    if session.kind not in KINDS_WITH_SPEAKERS or session.speaker_links:
+        return []
+    return [
+        Conflict(
+            "no_speaker", _l("“%(title)s” has no speaker yet.", title=session.title), (session.id,)
+        )
+    ]
+
+
+def speakers_without_a_bio(sessions: list[ProgrammeSession]) -> list[Conflict]:
+    """One warning per speaker of ``sessions`` whose public page would have no biography."""
+    seen: set[int] = set()
+    conflicts: list[Conflict] = []
+    for session in sessions:
+        for link in session.speaker_links:
+            if link.speaker_id in seen or link.speaker.bio.strip():
+                continue
+            seen.add(link.speaker_id)
+            conflicts.append(
+                Conflict(
+                    "no_bio",
+                    _l("%(speaker)s has no biography yet.", speaker=link.speaker.name),
+                    (),
+                    speaker_id=link.speaker_id,
+                )
+            )
+    return conflicts

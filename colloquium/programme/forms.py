@@ -1,11 +1,12 @@
 """Forms of the organisers' programme pages."""
 
+from datetime import date
+
 import wtforms
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     EmailField,
     FieldList,
     FormField,
@@ -13,7 +14,9 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -21,8 +24,12 @@ from colloquium.forms import Form
 from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABELS
 from colloquium.programme.services import MAX_SEATS
 
-# Enough empty rows to add a panel's speakers in one go; more can be added after saving.
-EXTRA_SPEAKER_ROWS = 4
+# A new session offers enough rows for a panel; "Add a speaker row" offers more, one by one,
+# up to a bound that no real session reaches (and that keeps a hostile form small).
+MIN_SPEAKER_ROWS = 4
+MAX_SPEAKER_ROWS = 20
+TIME_FORMATS = ["%H:%M", "%H:%M:%S"]  # browsers send seconds when a step below 60 s is set
+TIME_MESSAGE = _l("Enter a time as HH:MM, for example 09:30.")
 
 
 def _optional_id(value):
@@ -68,13 +75,31 @@ class SpeakerRowForm(wtforms.Form):
     )
 
 
+def _day(value):
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 class SessionForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS.items()))
-    starts_at = DateTimeLocalField(
-        _l("Starts"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    day = SelectField(_l("Day"), coerce=_day)
+    starts_at = TimeField(
+        _l("Starts"),
+        format=TIME_FORMATS,
+        invalid_value_message=TIME_MESSAGE,
+        validators=[InputRequired()],
     )
-    ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    ends_at = TimeField(
+        _l("Ends"),
+        format=TIME_FORMATS,
+        invalid_value_message=TIME_MESSAGE,
+        validators=[InputRequired()],
+    )
     room_id = SelectField(_l("Room"), coerce=_optional_id)
     language = SelectField(_l("Language"), choices=_choices(LANGUAGE_LABELS.items()))
     interpretation = BooleanField(_l("Interpretation provided"))
@@ -83,19 +108,29 @@ class SessionForm(Form):
     )
     summary = TextAreaField(_l("Summary"), validators=[Length(max=1000)])
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
-    speakers = FieldList(FormField(SpeakerRowForm), label=_l("Speakers"))
+    speakers = FieldList(
+        FormField(SpeakerRowForm), label=_l("Speakers"), max_entries=MAX_SPEAKER_ROWS
+    )
+    more_speakers = SubmitField(_l("Add a speaker row"))
 
-    def __init__(self, *args, rooms=(), speakers=(), **kwargs):
+    def __init__(self, *args, days=(), rooms=(), speakers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.day.choices = [SelectChoice(day.isoformat(), label) for day, label in days]
         self.room_id.choices = _none_or(_l("No room yet"), rooms)
         self._speaker_choices = _none_or(_l("Nobody"), speakers)
         self._set_speaker_choices()
 
-    def add_blank_rows(self) -> None:
-        """Room for more speakers below those already listed."""
-        for _ in range(EXTRA_SPEAKER_ROWS):
+    def add_speaker_rows(self, more: int = 0) -> bool:
+        """One empty row more than the filled ones (at least a panel's), ``more`` rows added.
+
+        False when the bound is reached and the rows asked for cannot all be offered.
+        """
+        filled = len(self.chosen_speakers())
+        wanted = max(len(self.speakers) + more, filled + 1, MIN_SPEAKER_ROWS)
+        while len(self.speakers) < min(wanted, MAX_SPEAKER_ROWS):
             self.speakers.append_entry()
         self._set_speaker_choices()
+        return wanted <= MAX_SPEAKER_ROWS
 
     def chosen_speakers(self) -> list[tuple[int, str]]:
         """(speaker id, role) of the filled rows, in their order."""

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from colloquium.accounts.models import User
 from colloquium.associations.models import Association
+from colloquium.audit import services as audit
 from colloquium.clock import utcnow
 from colloquium.db import fold, fold_text
 from colloquium.editions import services as editions
@@ -27,8 +29,10 @@ from colloquium.programme.conflicts import (
     rooms_used_twice_at_once,
     session_window,
     speakers_in_two_places_at_once,
+    speakers_without_a_bio,
     within,
     without_a_room,
+    without_a_speaker,
 )
 from colloquium.programme.models import (
     LANGUAGES,
@@ -57,6 +61,46 @@ def mark_changed(edition: Edition) -> None:
 def set_published(edition: Edition, published: bool) -> Edition:
     """Make the programme of ``edition`` public, or hide it again."""
     return editions.update_edition(edition, editions.EditionChanges(publish_programme=published))
+
+
+def publication_warnings(
+    edition: Edition, sessions: list[ProgrammeSession] | None = None
+) -> list[Conflict]:
+    """What an organiser should see before publishing: conflicts, then what is missing."""
+    sessions = list_sessions(edition) if sessions is None else sessions
+    warnings = programme_conflicts(edition, sessions)
+    for session in sessions:
+        warnings += without_a_speaker(session)
+    return warnings + speakers_without_a_bio(sessions)
+
+
+def publish_programme(edition: Edition, actor: User) -> Edition:
+    """Make the programme public, and say so in the audit log with its open warnings."""
+    return _publish(edition, actor, True)
+
+
+def unpublish_programme(edition: Edition, actor: User) -> Edition:
+    """Hide the programme from the public again, and say so in the audit log."""
+    return _publish(edition, actor, False)
+
+
+def _publish(edition: Edition, actor: User, published: bool) -> Edition:
+    if edition.programme_published == published:
+        raise DomainError(
+            None,
+            _l("The programme is already public.")
+            if published
+            else _l("The programme is already hidden from the public."),
+        )
+    sessions = list_sessions(edition)
+    set_published(edition, published)
+    audit.record(
+        actor,
+        "programme.publish" if published else "programme.unpublish",
+        f"edition:{edition.year}",
+        {"sessions": len(sessions), "warnings": len(publication_warnings(edition, sessions))},
+    )
+    return edition
 
 
 def published_edition(year: int | None = None) -> Edition | None:
@@ -347,32 +391,51 @@ def update_session(session: ProgrammeSession, data: SessionData) -> ProgrammeSes
     return session
 
 
-def duplicate_session(session: ProgrammeSession) -> ProgrammeSession:
-    """A copy of ``session`` (same time, room and speakers), titled as a copy."""
-    # A session saved before the window existed may lie outside it: no copy of that typo.
-    _check_within_window(session.edition, session.starts_at, session.ends_at)
-    copy = ProgrammeSession(
-        edition_id=session.edition_id,
-        edition=session.edition,
-        title=session.title,
-        kind=session.kind,
-        summary=session.summary,
-        description=session.description,
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
-        room=session.room,
-        language=session.language,
-        interpretation=session.interpretation,
-        expected_audience=session.expected_audience,
-        speaker_links=[
-            SessionSpeaker(speaker=link.speaker, role=link.role, position=link.position)
-            for link in session.speaker_links
-        ],
-    )
-    db.session.add(copy)
-    db.session.flush()
-    mark_changed(session.edition)
-    return copy
+def session_days(edition: Edition) -> list[date]:
+    """The days a session may be on: the day before, the colloquium's day, the day after."""
+    return [edition.date + timedelta(days=offset) for offset in (-1, 0, 1)]
+
+
+def session_times(
+    edition: Edition, day: date | None, starts: time | None, ends: time | None
+) -> tuple[datetime, datetime]:
+    """A session's start and end as aware datetimes from times of one day in the edition's zone.
+
+    An end at 00:00 is midnight at the end of that day. A time the clocks skip (02:30 on the
+    last Sunday of March in Paris) is refused; one they repeat is its first occurrence.
+    """
+    if day is None or day not in session_days(edition):
+        raise DomainError("day", _l("Choose one of the days offered."))
+    if starts is None:
+        raise DomainError("starts_at", _l("Give the start time."))
+    if ends is None:
+        raise DomainError("ends_at", _l("Give the end time."))
+    starts_at = _local_moment(edition, day, starts, "starts_at")
+    end_day = day + timedelta(days=1) if ends == time(0, 0) and starts != time(0, 0) else day
+    ends_at = _local_moment(edition, end_day, ends, "ends_at")
+    if ends_at <= starts_at:
+        raise DomainError("ends_at", _l("A session must end after it starts."))
+    return starts_at, ends_at
+
+
+def _local_moment(edition: Edition, day: date, clock: time, field_name: str) -> datetime:
+    moment = datetime.combine(day, clock.replace(second=0, microsecond=0), edition.tz)
+    if moment.astimezone(UTC).astimezone(edition.tz).replace(tzinfo=None) != moment.replace(
+        tzinfo=None
+    ):
+        raise DomainError(
+            field_name, _l("This time does not exist that day: the clocks go forward.")
+        )
+    return moment
+
+
+def session_conflicts(session: ProgrammeSession) -> list[Conflict]:
+    """The warnings about the programme that concern ``session``."""
+    return [
+        conflict
+        for conflict in programme_conflicts(session.edition)
+        if session.id in conflict.session_ids
+    ]
 
 
 def delete_session(session: ProgrammeSession) -> None:

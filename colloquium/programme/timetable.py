@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from colloquium.editions.models import Edition
-from colloquium.programme.conflicts import session_window
+from colloquium.programme.conflicts import session_window, speakers_in_two_places_at_once
 from colloquium.programme.models import ProgrammeSession, Room
 
 SLOT = timedelta(minutes=15)
@@ -31,11 +31,15 @@ def time_blocks(sessions: list[ProgrammeSession]) -> list[list[ProgrammeSession]
 
 @dataclass
 class TimetableCell:
-    """Sessions sharing rows in one room's column; more than one that overlap is a conflict."""
+    """Sessions sharing rows in one room's column; more than one that overlap is a conflict.
+
+    ``clash`` says that a speaker of one of them is expected elsewhere at the same time.
+    """
 
     rowspan: int
     sessions: list[ProgrammeSession]
     overlap: bool
+    clash: bool = False
 
 
 GAP = "gap"  # an empty quarter hour in a room: nothing is planned there
@@ -46,12 +50,14 @@ COVERED = None  # a row already taken by a cell above (its rowspan)
 class Timetable:
     """The day view: its columns (rooms, ``None`` for "no room") and its labelled rows.
 
-    ``left_out`` are the sessions wholly outside ``session_window``, not drawn (see below).
+    ``left_out`` are the sessions wholly outside ``session_window``, not drawn (see below);
+    ``clashes`` the warnings about speakers in two places at once, by session id.
     """
 
     columns: list[Room | None]
     rows: list[tuple[str, list]]
     left_out: list[ProgrammeSession]
+    clashes: dict[int, list[str]] = field(default_factory=dict)
 
 
 def timetable(
@@ -75,6 +81,10 @@ def timetable(
     sessions = [session for session in sessions if not outside(session)]
     if not sessions:
         return Timetable([], [], left_out)
+    clashes: dict[int, list[str]] = {}
+    for conflict in speakers_in_two_places_at_once(sessions, tz):
+        for session_id in conflict.session_ids:
+            clashes.setdefault(session_id, []).append(conflict.message)
     columns: list[Room | None] = list(rooms)
     if any(session.room is None for session in sessions):
         columns.append(None)
@@ -113,10 +123,11 @@ def timetable(
                 for n, first in enumerate(members)
                 for second in members[n + 1 :]
             )
-            grid[top][index] = TimetableCell(bottom - top, members, overlap)
+            clash = any(member.id in clashes for member in members)
+            grid[top][index] = TimetableCell(bottom - top, members, overlap, clash)
             for row in range(top + 1, bottom):
                 grid[row][index] = COVERED
     rows = [
         ((start + n * SLOT).astimezone(tz).strftime("%H:%M"), cells) for n, cells in enumerate(grid)
     ]
-    return Timetable(columns, rows, left_out)
+    return Timetable(columns, rows, left_out, clashes)
