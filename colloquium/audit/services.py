@@ -1,14 +1,18 @@
 """Writing and reading the audit log."""
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
-from colloquium.accounts.models import User
 from colloquium.audit.models import AuditEntry
 from colloquium.extensions import db
 
+if TYPE_CHECKING:  # only a type: accounts sends mail, and mail records its retries here
+    from colloquium.accounts.models import User
 
-def record(actor: User | None, action: str, target: str, details: dict) -> AuditEntry:
+
+def record(actor: "User | None", action: str, target: str, details: dict) -> AuditEntry:
     """Add one line to the audit log, in the caller's transaction (flushed, not committed)."""
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
