@@ -230,3 +230,47 @@ def test_a_failed_mail_retried_from_the_page_is_delivered(app, organiser, smtp_s
     [message] = smtp_server.messages
     assert message["To"] == "grace@example.org"
     assert mail(mail_id).status == "sent"
+
+
+# Every new URL x anonymous, an editor, an organiser: others get the login page or a 404.
+PERMISSIONS = [
+    ("GET", "/admin/mail/"),
+    ("GET", "/admin/mail/?status=failed"),
+    ("GET", "/admin/mail/retry-failed"),
+    ("POST", "/admin/mail/retry-failed"),
+    ("POST", "/admin/mail/{mail_id}/retry"),
+]
+
+
+@pytest.mark.parametrize("actor", ["anonymous", "editor", "organiser"])
+@pytest.mark.parametrize(("method", "url"), PERMISSIONS, ids=[f"{m} {u}" for m, u in PERMISSIONS])
+def test_permission_table(app, actor, method, url):
+    from tests.factories import make_association
+
+    make_user("editor@example.org", association=make_association())
+    make_user(ORGANISER, role="organiser")
+    mail_id = queue("lost@example.org", "failed", "550 no")
+    db.session.commit()
+    client = app.test_client()
+    if actor != "anonymous":
+        assert log_in(client, f"{actor}@example.org").status_code == 302
+    token = csrf_token(client, "/password/reset") if actor == "anonymous" else None
+    target = url.format(mail_id=mail_id)
+    if method == "GET":
+        response = client.get(target)
+    else:
+        token = token or csrf_token(client, "/")
+        response = client.post(target, data={"csrf_token": token})
+    if actor == "anonymous":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login?next=")
+    elif actor == "editor":
+        assert response.status_code == 404
+    elif method == "GET":
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+    else:
+        assert response.status_code == 302
+        assert mail(mail_id).status == "retry"
+    if actor != "organiser":
+        assert mail(mail_id).status == "failed" and audit_entries() == []

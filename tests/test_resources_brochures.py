@@ -250,3 +250,61 @@ def test_the_demo_adds_two_fictional_brochures_once(runner, client):
     for brochure in listed:
         assert services.check_pdf(brochure.data) == brochure.page_count
         assert client.get(f"/resources/brochures/{brochure.id}").status_code == 200
+
+
+PERMISSIONS = [
+    ("GET", "/admin/resources/"),
+    ("POST", "/admin/resources/"),
+    ("POST", "/admin/resources/{second}/up"),
+    ("POST", "/admin/resources/{first}/down"),
+    ("GET", "/admin/resources/{first}/remove"),
+    ("POST", "/admin/resources/{first}/remove"),
+]
+
+
+@pytest.mark.parametrize("actor", ["anonymous", "editor", "organiser"])
+@pytest.mark.parametrize(("method", "url"), PERMISSIONS, ids=[f"{m} {u}" for m, u in PERMISSIONS])
+def test_permission_table(app, actor, method, url):
+    from tests.factories import make_association
+
+    make_user("editor@example.org", association=make_association())
+    make_user(ORGANISER, role="organiser")
+    ids = {"first": add("Alpha").id, "second": add("Bravo").id}
+    client = app.test_client()
+    if actor != "anonymous":
+        assert log_in(client, f"{actor}@example.org").status_code == 302
+
+    def state():
+        return [(b.id, b.title) for b in brochures()], audit_entries()
+
+    before = state()
+    target = url.format(**ids)
+    if method == "GET":
+        response = client.get(target)
+    elif target == URL:
+        response = upload(client, pdf(), title="Charlie") if actor == "organiser" else None
+        if response is None:
+            token = csrf_token(client, "/password/reset" if actor == "anonymous" else "/")
+            response = client.post(target, data={"csrf_token": token, "title": "Charlie"})
+    else:
+        token = csrf_token(client, "/password/reset" if actor == "anonymous" else "/")
+        response = client.post(target, data={"csrf_token": token})
+    if actor == "anonymous":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login?next=")
+    elif actor == "editor":
+        assert response.status_code == 404
+    elif method == "GET":
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+    else:
+        assert response.status_code == 302
+        assert state() != before
+    if actor != "organiser":
+        assert state() == before
+
+
+def test_anyone_may_download_a_brochure_and_see_the_list(client):
+    brochure = add("Public")
+    assert client.get(f"/resources/brochures/{brochure.id}").status_code == 200
+    assert "Public" in client.get("/resources").get_data(as_text=True)
