@@ -308,3 +308,19 @@ def test_anyone_may_download_a_brochure_and_see_the_list(client):
     brochure = add("Public")
     assert client.get(f"/resources/brochures/{brochure.id}").status_code == 200
     assert "Public" in client.get("/resources").get_data(as_text=True)
+
+
+def test_file_names_are_safe_in_the_header_and_on_disk():
+    from colloquium.resources.views import content_disposition
+
+    assert (
+        services.safe_filename("C:\\Users\\x\\Rapport\x07 final.PDF", "T") == "Rapport- final.PDF"
+    )
+    assert services.safe_filename("../../etc/passwd", "Rapport annuel") == "passwd.pdf"
+    assert services.safe_filename("", "Guide / fictif") == "Guide - fictif.pdf"
+    assert content_disposition("报告.pdf") == (
+        "inline; filename=\"brochure.pdf\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf"
+    )
+    assert content_disposition('a"b;c.pdf') == (
+        "inline; filename=\"a_b;c.pdf\"; filename*=UTF-8''a%22b%3Bc.pdf"
+    )

@@ -39,5 +39,7 @@ def brochure(brochure_id: int):
 def content_disposition(filename: str) -> str:
     """``inline`` with the name in plain ASCII for old clients and in UTF-8 (RFC 5987)."""
     plain = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    ascii_name = plain.replace('"', "_").replace("\\", "_") or "brochure.pdf"
+    ascii_name = plain.replace('"', "_").replace("\\", "_")
+    if not ascii_name.removesuffix(".pdf").strip(" .-"):
+        ascii_name = "brochure.pdf"
     return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
