@@ -13,7 +13,14 @@ from colloquium.security import organiser_required
 
 bp = Blueprint("mail_admin", __name__, url_prefix="/admin/mail")
 
-STATUSES = [status.value for status in MailStatus]
+# In the order a mail goes through them (the last two are where it ends).
+STATUSES = [
+    MailStatus.QUEUED.value,
+    MailStatus.SENDING.value,
+    MailStatus.RETRY.value,
+    MailStatus.SENT.value,
+    MailStatus.FAILED.value,
+]
 PER_PAGE = 50
 
 
