@@ -151,7 +151,7 @@ def test_retrying_all_asks_first_then_retries_every_failed_mail_once_audited(org
     assert [mail(mail_id).status for mail_id in ids] == ["retry"] * 3
     assert mail(erased).status == "failed" and mail(sent).status == "sent"
     [entry] = audit_entries()
-    assert (entry.action, entry.target) == ("mail.retry", "mail:failed")
+    assert (entry.action, entry.target) == ("mail.retry", "outbox")
     assert entry.details == {"mails": 3, "status": "failed"}
     # Nothing left to retry: no second audit line.
     organiser.post("/admin/mail/retry-failed", data={"csrf_token": token})

@@ -184,7 +184,7 @@ def retry_failed_mail(actor: "User", now: datetime | None = None) -> int:
     )
     count = result.rowcount
     if count:
-        audit.record(actor, "mail.retry", "mail:failed", {"mails": count, "status": "failed"})
+        audit.record(actor, "mail.retry", "outbox", {"mails": count, "status": "failed"})
     db.session.flush()
     return count
 
