@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from colloquium.associations.views import bp as associations_bp
     from colloquium.audit.admin import bp as audit_admin_bp
     from colloquium.editions.views import bp as editions_bp
+    from colloquium.mail.admin import bp as mail_admin_bp
     from colloquium.pages.views import bp as pages_bp
     from colloquium.programme.admin import bp as programme_admin_bp
     from colloquium.programme.exports import bp as programme_exports_bp
@@ -56,6 +57,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from colloquium.registration.admin import check_in_bp
     from colloquium.registration.admin import registrations_bp as registrations_admin_bp
     from colloquium.registration.views import bp as registration_bp
+    from colloquium.resources.admin import bp as resources_admin_bp
+    from colloquium.resources.views import bp as resources_bp
 
     app.register_blueprint(editions_bp)
     app.register_blueprint(pages_bp)
@@ -72,6 +75,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(check_in_bp)
     app.register_blueprint(registrations_admin_bp)
     app.register_blueprint(audit_admin_bp)
+    app.register_blueprint(mail_admin_bp)
+    app.register_blueprint(resources_bp)
+    app.register_blueprint(resources_admin_bp)
 
     cli.init_app(app)
     return app

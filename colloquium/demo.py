@@ -8,6 +8,7 @@ from colloquium.clock import local_today, utcnow
 from colloquium.editions import services as editions
 from colloquium.editions.services import EditionChanges
 from colloquium.programme import demo as programme_demo
+from colloquium.resources import demo as resources_demo
 
 DEMO_CAPACITY = 180
 
@@ -41,3 +42,4 @@ def load_demo() -> Iterator[str]:
     yield from associations_demo.load()
     # After the member associations: some speakers link to them.
     yield from programme_demo.load_programme(edition)
+    yield from resources_demo.load()

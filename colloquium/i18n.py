@@ -1,10 +1,10 @@
-"""Language choice (``?lang=`` cookie, then Accept-Language, then French) and date formats."""
+"""Language choice (``?lang=`` cookie, then Accept-Language, French) and formats of dates, sizes."""
 
 from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 
 from colloquium.extensions import babel
 
@@ -61,6 +61,13 @@ def long_datetime(value: datetime) -> str:
     return format_datetime(value, "d MMMM y, HH:mm")
 
 
+def file_size(size: int) -> str:
+    """ "1,2 Mo" / "1.2 MB", "850 Ko" / "850 kB": a file's size in the page's language."""
+    if size >= 1024 * 1024:
+        return gettext("%(size)s MB", size=format_decimal(size / (1024 * 1024), "#,##0.#"))
+    return gettext("%(size)s kB", size=format_decimal(max(size / 1024, 1), "#,##0"))
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel, remember ``?lang=`` in a cookie, expose formatters to templates."""
     babel.init_app(app, locale_selector=select_locale)
@@ -84,6 +91,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["long_datetime"] = long_datetime
     app.jinja_env.filters["time_of_day"] = time_of_day
+    app.jinja_env.filters["file_size"] = file_size
 
     @app.context_processor
     def _language_context():

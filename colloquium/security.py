@@ -36,6 +36,8 @@ def init_app(app: Flask) -> None:
     # First of all the request checks, before CSRFProtect's: a refused CSRF token re-runs
     # the form's view, and Flask-WTF would then read a JSON body into the form.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_non_form_body)
+    # Before CSRFProtect too: it reads the body, and the limit must apply to that reading.
+    app.before_request_funcs[None].insert(1, _allow_larger_uploads)
 
     @app.after_request
     def _security_headers(response):
@@ -63,6 +65,13 @@ def _refuse_non_form_body() -> None:
         return
     if request.mimetype not in FORM_CONTENT_TYPES:
         abort(415)
+
+
+def _allow_larger_uploads() -> None:
+    """Let a view marked ``@accepts_upload(n)`` read a body of up to ``n`` bytes."""
+    limit = getattr(current_app.view_functions.get(request.endpoint or ""), "max_body_bytes", 0)
+    if limit:
+        request.max_content_length = limit
 
 
 def _csrf_failure(error: CSRFError):
@@ -94,6 +103,16 @@ def form_view(view):
     """Mark a view whose FlaskForm checks the CSRF token, so a failure re-shows the form."""
     view.validates_csrf_in_form = True
     return view
+
+
+def accepts_upload(max_body_bytes: int):
+    """Mark a view whose form takes a file larger than ``MAX_CONTENT_LENGTH`` allows."""
+
+    def mark(view):
+        view.max_body_bytes = max_body_bytes
+        return view
+
+    return mark
 
 
 def private(view):

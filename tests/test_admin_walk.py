@@ -19,9 +19,13 @@ from colloquium.accounts import services as accounts
 from colloquium.audit import services as audit
 from colloquium.editions.services import get_edition
 from colloquium.extensions import db
+from colloquium.mail.outbox import queue_mail
 from colloquium.programme import services as programme
 from colloquium.registration import services as registrations
 from colloquium.registration.models import STATUSES
+from colloquium.resources import services as brochures
+from colloquium.resources.demo import draw_brochure
+from colloquium.resources.services import BrochureUpload
 from tests.factories import (
     COMING_YEAR,
     PAST_YEAR,
@@ -78,6 +82,11 @@ def back_office(app):
     organiser = make_user("organiser@example.org", role="organiser")
     audit.record(organiser, "registrations.export", f"edition:{edition.year}", {"rows": 5})
     accounts.make_token(editor, accounts.INVITATION_PURPOSE)
+    failed_mail = queue_mail("lost@example.org", "mail/test", "fr", {"recipient": "lost"})
+    failed_mail.status, failed_mail.last_error = "failed", "550 5.1.1 No such user"
+    brochure = brochures.add_brochure(
+        BrochureUpload("Guide fictif", "", "guide.pdf", draw_brochure([["Guide fictif"]])), None
+    )
     db.session.commit()
     return {
         "year": str(edition.year),
@@ -86,6 +95,8 @@ def back_office(app):
         "session_id": str(session.id),
         "slug": association.slug,
         "reference": seated.reference,
+        "mail_id": str(failed_mail.id),
+        "brochure_id": str(brochure.id),
     }
 
 

@@ -37,6 +37,8 @@ BACK_OFFICE = [
     "/admin/check-in/",
     "/admin/registrations/",
     "/admin/audit/",
+    "/admin/mail/",
+    "/admin/resources/",
 ]
 
 

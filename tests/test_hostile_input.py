@@ -16,7 +16,11 @@ import pytest
 from colloquium.accounts import services as accounts
 from colloquium.clock import local_today
 from colloquium.extensions import db
+from colloquium.mail.outbox import queue_mail
 from colloquium.programme import services as programme
+from colloquium.resources import services as brochures
+from colloquium.resources.demo import draw_brochure
+from colloquium.resources.services import BrochureUpload
 from tests.factories import (
     make_association,
     make_edition,
@@ -75,6 +79,11 @@ def site(app):
     editor = make_user("editor@example.org", association=association)
     organiser = make_user("organiser@example.org", role="organiser")
     registration, token = make_registration(edition, confirm=True)
+    failed_mail = queue_mail("lost@example.org", "mail/test", "fr", {"recipient": "lost"})
+    failed_mail.status, failed_mail.last_error = "failed", "550 5.1.1 No such user"
+    brochure = brochures.add_brochure(
+        BrochureUpload("Guide fictif", "", "guide.pdf", draw_brochure([["Guide fictif"]])), None
+    )
     plausible = {
         "year": str(edition.year),
         "room_id": str(room.id),
@@ -85,6 +94,8 @@ def site(app):
         "slug": association.slug,
         "reference": registration.reference,
         "filename": "favicon.svg",
+        "mail_id": str(failed_mail.id),
+        "brochure_id": str(brochure.id),
     }
     tokens = {
         "registration": token,

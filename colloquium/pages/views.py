@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, render_template
 
 from colloquium.db import database_answers
 from colloquium.extensions import db
+from colloquium.resources import services as brochures
 from colloquium.security import private
 
 bp = Blueprint("pages", __name__)
@@ -18,8 +19,8 @@ def about():
 
 @bp.get("/resources")
 def resources():
-    """The reference texts the cooperative acts on."""
-    return render_template("pages/resources.html")
+    """The reference texts the cooperative acts on, and its brochures to download."""
+    return render_template("pages/resources.html", brochures=brochures.list_brochures())
 
 
 @bp.get("/privacy")

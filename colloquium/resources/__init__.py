@@ -1,0 +1,1 @@
+"""The cooperative's brochures: PDF files organisers upload and the resources page offers."""
