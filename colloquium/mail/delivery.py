@@ -195,7 +195,15 @@ def build_message(mail: ClaimedMail) -> flask_mail.Message:
     )
     message.msgId = mail.message_id  # chosen when queued: every attempt carries the same one
     for attachment in mail.attachments:
-        message.attach(attachment.filename, attachment.content_type, attachment.data)
+        # An image is also named by a Content-ID, so the HTML part can show it: "cid:<name>".
+        headers = (
+            {"Content-ID": f"<{attachment.filename}>"}
+            if attachment.content_type.startswith("image/")
+            else None
+        )
+        message.attach(
+            attachment.filename, attachment.content_type, attachment.data, headers=headers
+        )
     return message
 
 
