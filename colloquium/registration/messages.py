@@ -49,7 +49,10 @@ BARE_MANAGE_LINK = re.compile(r'(?<!href=")(?<!">)\{manage_link\}')
 SAMPLE_FIRST_NAME = "Camille"
 SAMPLE_TOKEN = "…"  # noqa: S105 (shown in the preview in place of a real link)
 MAX_REMINDER_DAYS = 365
-LANGUAGE_NAMES = {"fr": _l("French"), "en": _l("English")}
+MISSING_LANGUAGE = {
+    "fr": _l("Write it in French too: the message goes to people who read French."),
+    "en": _l("Write it in English too: the message goes to people who read English."),
+}
 
 
 @dataclass(frozen=True)
@@ -133,14 +136,7 @@ def check_message(text: MessageText, audience: Audience) -> None:
     for language in written_languages(audience):
         for part in ("subject", "body"):
             if not getattr(text, part)(language):
-                raise DomainError(
-                    f"{part}_{language}",
-                    _l(
-                        "Write it in %(language)s too: the message goes to people who read "
-                        "%(language)s.",
-                        language=LANGUAGE_NAMES[language],
-                    ),
-                )
+                raise DomainError(f"{part}_{language}", MISSING_LANGUAGE[language])
     for language in LANGUAGES:
         for part in ("subject", "body"):
             unknown = [
