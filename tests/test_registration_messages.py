@@ -347,7 +347,7 @@ def test_sending_runs_a_fixed_number_of_queries(client, organiser, count_queries
         response = client.post(f"{URL}?lang=en", data=data)
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingMail)) == count
-    assert len(queries) == 7, queries.statements
+    assert len(queries) == 6, queries.statements
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

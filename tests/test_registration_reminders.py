@@ -2,6 +2,7 @@
 from ``flask reminders send`` (a daily timer) or the dashboard's button."""
 
 import re
+import threading
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from colloquium.audit.models import AuditEntry
+from colloquium.editions.models import Edition
 from colloquium.extensions import db
 from colloquium.mail.delivery import deliver_due
 from colloquium.mail.models import OutgoingMail
 from colloquium.programme import services as programme
-from colloquium.registration import services
+from colloquium.registration import messages, services
 from colloquium.registration.models import Registration
 from colloquium.registration.tokens import manage_token
 from tests.factories import (
@@ -222,3 +224,44 @@ def test_the_button_before_the_window_says_so(client, attendees, time_machine):
     )
     assert "the colloquium is 30 days away" in response.get_data(as_text=True)
     assert outbox_count() == 0
+
+
+def test_runs_at_the_same_time_send_each_reminder_once(make_app, time_machine):
+    """Two timers, or a timer and the button, at once: every attendee still gets one."""
+    app = make_app(
+        {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 5, "max_overflow": 0, "pool_timeout": 60}}
+    )
+    with app.app_context():
+        edition = make_edition(COMING_YEAR, capacity=20)
+        for number in range(12):
+            make_registration(edition, f"person{number}@example.org", confirm=True)
+        clear_outbox()
+        days_before(time_machine, 2)
+        edition_id = edition.id
+        db.session.commit()
+        start = threading.Barrier(4, timeout=60)
+        queued, errors = [], []
+
+        def run():
+            start.wait()
+            with app.app_context():
+                try:
+                    queued.append(
+                        messages.send_reminders(db.session.get(Edition, edition_id)).queued
+                    )
+                    db.session.commit()
+                except BaseException as error:
+                    db.session.rollback()
+                    errors.append(error)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        assert sum(queued) == 12
+        recipients = db.session.scalars(sa.select(OutgoingMail.recipient)).all()
+        assert sorted(recipients) == sorted(f"person{n}@example.org" for n in range(12))

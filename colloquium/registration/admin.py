@@ -160,12 +160,12 @@ def compose(year: int):
         )
         if sure:
             with transaction(form, success=_("The message is queued.")) as outcome:
-                message = messages.send_message(
+                sent = messages.send_message(
                     edition, audience, text, current_user, form.confirmed_count()
-                )
+                ).id
             if outcome.ok:
                 return redirect(
-                    url_for("messages_admin.compose", year=year, _anchor=f"message-{message.id}")
+                    url_for("messages_admin.compose", year=year, _anchor=f"message-{sent}")
                 )
             refusal = outcome.error
         elif form.send.data:
