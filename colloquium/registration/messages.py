@@ -47,7 +47,7 @@ KNOWN_PLACEHOLDER = re.compile(r"\{(first_name|manage_link)\}")
 # A bare {manage_link} in the HTML text (not already a link's address or text) becomes a link.
 BARE_MANAGE_LINK = re.compile(r'(?<!href=")(?<!">)\{manage_link\}')
 SAMPLE_FIRST_NAME = "Camille"
-SAMPLE_TOKEN = "…"  # noqa: S105 (shown in the preview in place of a real link)
+SAMPLE_TOKEN = "sample"  # noqa: S105 (shown in the preview in place of a real link)
 MAX_REMINDER_DAYS = 365
 MISSING_LANGUAGE = {
     "fr": _l("Write it in French too: the message goes to people who read French."),
