@@ -172,6 +172,16 @@ def test_cancelled_people_are_reached_only_when_asked_and_erased_never(
     assert db.session.scalars(sa.select(OutgoingMail.recipient)).all() == ["fay@example.org"]
 
 
+def test_someone_who_registered_again_gets_one_copy(client, organiser, attendees):
+    make_registration(attendees["ada"].edition, "fay@example.org", first_name="Fay")
+    clear_outbox()
+    html = preview(client, {"statuses": ["unconfirmed", "cancelled"]}).get_data(as_text=True)
+    assert "Send to 2 people" in html  # eve, and fay once
+    assert send(client, {"statuses": ["unconfirmed", "cancelled"]}).status_code == 302
+    recipients = db.session.scalars(sa.select(OutgoingMail.recipient)).all()
+    assert sorted(recipients) == ["eve@example.org", "fay@example.org"]
+
+
 def test_the_preview_shows_the_count_and_both_languages(client, organiser, attendees):
     page = preview(client, {"statuses": ["confirmed"]})
     html = page.get_data(as_text=True)

@@ -117,9 +117,16 @@ def recipients_query(edition: Edition, audience: Audience) -> sa.Select[tuple[Re
 
 
 def count_recipients(edition: Edition, audience: Audience) -> int:
-    """How many people ``audience`` reaches in ``edition``."""
-    query = recipients_query(edition, audience).order_by(None)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    """How many people ``audience`` reaches in ``edition`` (one per address)."""
+    query = recipients_query(edition, audience).order_by(None).subquery()
+    return db.session.scalar(sa.select(sa.func.count(sa.distinct(query.c.email))))
+
+
+def _one_per_address(registrations: list[Registration]) -> list[Registration]:
+    """The newest registration of each address: someone who cancelled and registered again
+    is one person, and gets one copy."""
+    newest = {registration.email: registration for registration in registrations}
+    return sorted(newest.values(), key=lambda registration: registration.id)
 
 
 def written_languages(audience: Audience) -> tuple[str, ...]:
@@ -235,7 +242,7 @@ def send_message(
     audience has changed since, nothing is sent.
     """
     check_message(text, audience)
-    recipients = db.session.scalars(recipients_query(edition, audience)).all()
+    recipients = _one_per_address(db.session.scalars(recipients_query(edition, audience)).all())
     if len(recipients) != expected_count:
         raise DomainError(
             "confirm_send",
