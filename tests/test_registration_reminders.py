@@ -99,21 +99,22 @@ def test_confirmed_attendees_get_the_reminder_once_through_smtp(
     )
     text = bob.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert text.startswith("Hello Bob,")
-    assert "The first session begins at 09:30." in text
+    assert "from 09:30 (first session)" in text
     assert "Halle aux grains, 1 place Dupuy, Toulouse" in text
     assert "Salle Nougaro: Lift behind the reception desk." in text
     assert LINK.search(text).group(1) == manage_token(attendees["bob"])
     reference = attendees["bob"].reference
-    [qr] = list(bob.iter_attachments())
+    [qr] = list(bob.iter_attachments())  # attached as a file…
     assert qr.get_filename() == f"{reference}.png"
-    assert qr["Content-ID"] == f"<{reference}.png>"
     assert qr.get_content().startswith(b"\x89PNG")
-    html = bob.get_body(("html",)).get_content()
-    assert f'src="cid:{reference}.png"' in html
+    html = bob.get_body(("html",)).get_content()  # …and shown in the HTML
+    assert f'src="cid:{reference}.png@colloquium"' in html
+    shown = [part for part in bob.walk() if part["Content-ID"] == f"<{reference}.png@colloquium>"]
+    assert len(shown) == 1 and shown[0].get_content() == qr.get_content()
 
     ada = by_address["ada@example.org"]
     assert ada["Subject"].startswith("À bientôt, le 17 octobre")
-    assert "Début de la première session\u00a0: 09:30." in ada.get_body(("plain",)).get_content()
+    assert "dès 09:30 (première séance)" in ada.get_body(("plain",)).get_content()
 
     again = runner.invoke(args=["reminders", "send"])
     assert again.output == f"Edition {COMING_YEAR}: 0 reminders queued.\n"

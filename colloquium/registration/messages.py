@@ -26,11 +26,18 @@ from colloquium.editions.models import Edition
 from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.links import external_url
-from colloquium.mail.outbox import Attachment, PreparedMail, RenderedMail, queue_mails, render_mail
+from colloquium.mail.outbox import (
+    Attachment,
+    PreparedMail,
+    RenderedMail,
+    inline_src,
+    queue_mails,
+    render_mail,
+)
 from colloquium.mail.services import batch_progress
 from colloquium.markdown import render_markdown
 from colloquium.programme.services import list_rooms
-from colloquium.registration.documents import day_hours, qr_png
+from colloquium.registration.documents import programme_start, qr_png
 from colloquium.registration.models import (
     CONFIRMED,
     LANGUAGES,
@@ -397,27 +404,28 @@ def _reminders(edition: Edition, registrations: list[Registration]) -> list[Prep
     """Each attendee's reminder: the day's hours and place, the QR code, the manage link."""
     if not registrations:
         return []
-    starts_at, _ends_at = day_hours(registrations[0])
-    rooms = [room for room in list_rooms(edition) if room.access_notes.strip()]
+    starts_at = programme_start(registrations[0])  # the same for all: one query
+    access_notes = [
+        (room.name, room.access_notes) for room in list_rooms(edition) if room.access_notes
+    ]
     titles: dict[str, str] = {}
     for language in LANGUAGES:
         with force_locale(language):
             titles[language] = edition.display_title
     mails = []
     for registration in registrations:
-        qr_name = f"{registration.reference}.png"
+        qr_code = Attachment(f"{registration.reference}.png", "image/png", qr_png(registration))
         context = {
             "first_name": registration.first_name,
             "reference": registration.reference,
             "edition_title": titles[registration.language],
             "edition_date": edition.date,
             "starts_at": starts_at,
-            "programme_published": edition.programme_published,
             "venue_name": edition.venue_name,
             "venue_address": edition.venue_address,
             "city": edition.city,
-            "rooms": [(room.name, room.access_notes.strip()) for room in rooms],
-            "qr_cid": f"cid:{qr_name}",
+            "access_notes": access_notes,
+            "qr_src": inline_src(qr_code),
             "manage_url": external_url("registration.manage", token=current_token(registration)),
         }
         mails.append(
@@ -425,7 +433,7 @@ def _reminders(edition: Edition, registrations: list[Registration]) -> list[Prep
                 to=registration.email,
                 language=registration.language,
                 rendered=render_mail("registration/reminder", registration.language, context),
-                attachments=(Attachment(qr_name, "image/png", qr_png(registration)),),
+                attachments=(qr_code,),
                 data_subject=data_subject(registration.id),
             )
         )
