@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from colloquium.programme.exports import bp as programme_exports_bp
     from colloquium.programme.views import bp as programme_bp
     from colloquium.registration.admin import check_in_bp
+    from colloquium.registration.admin import messages_bp as messages_admin_bp
     from colloquium.registration.admin import registrations_bp as registrations_admin_bp
     from colloquium.registration.views import bp as registration_bp
     from colloquium.resources.admin import bp as resources_admin_bp
@@ -74,6 +75,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(registration_bp)
     app.register_blueprint(check_in_bp)
     app.register_blueprint(registrations_admin_bp)
+    app.register_blueprint(messages_admin_bp)
     app.register_blueprint(audit_admin_bp)
     app.register_blueprint(mail_admin_bp)
     app.register_blueprint(resources_bp)

@@ -10,6 +10,7 @@ from colloquium.editions.cli import edition_cli
 from colloquium.extensions import db
 from colloquium.mail.cli import mail_cli
 from colloquium.privacy.cli import privacy_cli
+from colloquium.registration.cli import reminders_cli
 
 
 @click.command("demo")
@@ -28,3 +29,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(association_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(reminders_cli)

@@ -32,6 +32,7 @@ class Defaults:
     REGISTRATION_RATE_LIMIT = "10 per hour"
     RATELIMIT_HEADERS_ENABLED = True
     RETENTION_DAYS = 90
+    REMINDER_DAYS = 7  # reminders go to confirmed attendees from this many days before the day
     REQUIRE_ORGANISER_2FA = False  # True: organisers set up two-step login before the back office
 
     LANGUAGES = ("fr", "en")

@@ -55,6 +55,8 @@ class OutgoingMail(db.Model):
     data_subject: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     # The person is already erased: blank the row as soon as it is sent or fails for good.
     erase_after_delivery: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Which bulk send the mail belongs to, e.g. "message:7": its page counts them by status.
+    batch: Mapped[str | None] = mapped_column(sa.String(64), index=True)
 
     attachments: Mapped[list["OutgoingMailAttachment"]] = relationship(
         back_populates="mail",

@@ -272,3 +272,18 @@ def erase_finished_mail(where: sa.ColumnElement[bool] | None = None) -> int:
         )
     db.session.flush()
     return len(rows)
+
+
+def batch_progress(batches: Iterable[str]) -> dict[str, dict[str, int]]:
+    """How many rows of each batch are in each status (one query for all the batches)."""
+    batches = list(dict.fromkeys(batches))
+    progress = {batch: {status.value: 0 for status in MailStatus} for batch in batches}
+    if batches:
+        rows = db.session.execute(
+            sa.select(OutgoingMail.batch, OutgoingMail.status, sa.func.count())
+            .where(OutgoingMail.batch.in_(batches))
+            .group_by(OutgoingMail.batch, OutgoingMail.status)
+        )
+        for batch, status, count in rows:
+            progress[batch][status] = count
+    return progress

@@ -1,4 +1,4 @@
-"""Organisers' registration pages: the list and its export, and checking attendees in."""
+"""Organisers' registration pages: the list and its export, checking in, messages, reminders."""
 
 from flask import (
     Blueprint,
@@ -16,17 +16,22 @@ from flask_login import current_user
 from colloquium.audit import services as audit
 from colloquium.clock import local_today
 from colloquium.editions.services import current_edition, edition_of_year
+from colloquium.errors import DomainError
 from colloquium.extensions import db
-from colloquium.forms import page_argument, transaction
-from colloquium.registration import services
+from colloquium.forms import page_argument, show_domain_error, transaction
+from colloquium.registration import messages, services
 from colloquium.registration.forms import (
     ATTENDEE_TYPE_CHOICES,
+    LANGUAGE_CHOICES,
+    STATUS_CHOICES,
     AddRegistrationForm,
     CheckInForm,
     CheckInLookupForm,
+    MessageForm,
     OrganiserActionForm,
     RegistrationExportForm,
     RegistrationFilterForm,
+    RemindersForm,
 )
 from colloquium.security import form_view, organiser_required
 
@@ -312,3 +317,99 @@ def _added_message(registration) -> str:
             "e-mailed."
         )
     return _("Registered with a seat; the confirmation with the QR code was e-mailed.")
+
+
+# Messages to a group of attendees, and the reminder before the day.
+
+messages_bp = Blueprint("messages_admin", __name__, url_prefix="/admin/messages")
+
+
+@messages_bp.get("/")
+@organiser_required
+def messages_index():
+    """Go to the current edition's messages, or say that there is no edition yet."""
+    edition = current_edition()
+    if edition is None:
+        return render_template("registration/messages_no_edition.html")
+    return redirect(url_for("messages_admin.compose", year=edition.year))
+
+
+@messages_bp.route("/<int:year>", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def compose(year: int):
+    """Write to a group of attendees: preview in both languages with the count, then send."""
+    edition = db.first_or_404(edition_of_year(year))
+    form = MessageForm()
+    previews, count = None, None
+    if form.validate_on_submit():
+        audience, text = form.audience(), form.text()
+        refusal = None
+        sure = (
+            form.send.data
+            and form.confirm_send.data
+            and form.previewed.data == messages.fingerprint(audience, text)
+            and form.confirmed_count() is not None
+        )
+        if sure:
+            with transaction(form, success=_("The message is queued.")) as outcome:
+                sent = messages.send_message(
+                    edition, audience, text, current_user, form.confirmed_count()
+                ).id
+            if outcome.ok:
+                return redirect(
+                    url_for("messages_admin.compose", year=year, _anchor=f"message-{sent}")
+                )
+            refusal = outcome.error
+        elif form.send.data:
+            form.confirm_send.errors.append(
+                _("Check the preview and tick the box to send.")
+                if form.previewed.data == messages.fingerprint(audience, text)
+                else _("The audience or the message has changed: check the preview again.")
+            )
+        try:
+            messages.check_message(text, audience)
+        except DomainError as error:
+            if refusal is None:  # else it is already next to its field
+                show_domain_error(form, error)
+        else:
+            count = messages.count_recipients(edition, audience)
+            previews = messages.preview_message(edition, text)
+            form.recipient_count.data = str(count)
+            form.previewed.data = messages.fingerprint(audience, text)
+            form.confirm_send.data = False
+    return _messages_page(edition, form, previews, count)
+
+
+def _messages_page(edition, form, previews, count):
+    sent = messages.list_messages(edition)
+    return render_template(
+        "registration/messages.html",
+        edition=edition,
+        form=form,
+        previews=previews,
+        count=count,
+        sent=sent,
+        progress=messages.message_progress(sent),
+        pending_reminders=messages.pending_reminders(edition),
+        reminder_days=messages.reminder_days(),
+        statuses={choice.value: choice.label for choice in STATUS_CHOICES},
+        attendee_types={choice.value: choice.label for choice in ATTENDEE_TYPE_CHOICES},
+        languages={choice.value: choice.label for choice in LANGUAGE_CHOICES},
+    )
+
+
+@messages_bp.post("/<int:year>/reminders")
+@organiser_required
+def send_reminders(year: int):
+    """Send the reminder now to the confirmed attendees who have not had it (asking first)."""
+    edition = db.first_or_404(edition_of_year(year))
+    form = RemindersForm()
+    if not form.validate():
+        flash(_("Tick the box to send the reminders."), "error")
+    else:
+        with transaction() as outcome:
+            result = messages.send_reminders(edition, actor=current_user)
+        if outcome.ok:
+            flash(messages.describe_reminders(result, messages.reminder_days()), "success")
+    return redirect(url_for("messages_admin.compose", year=year, _anchor="reminders"))

@@ -1,13 +1,18 @@
-"""The registration form, the form to change one's details, the organisers' list and export."""
+"""Registration's forms: registering, changing one's details, the organisers' list and export,
+check-in, writing to attendees."""
+
+import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     RadioField,
     SearchField,
     SelectField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -22,6 +27,7 @@ from wtforms.validators import (
 
 from colloquium.forms import CONTROL_CHARACTERS, Form, MultiCheckboxField
 from colloquium.registration import services
+from colloquium.registration.messages import Audience, MessageText
 from colloquium.registration.services import RegistrationDetails
 
 ATTENDEE_TYPE_CHOICES = [
@@ -29,6 +35,7 @@ ATTENDEE_TYPE_CHOICES = [
 ]
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 REQUIRED = _l("This field is required.")
+COUNT = re.compile(r"[0-9]{1,9}")
 
 
 class DetailsForm(Form):
@@ -271,4 +278,68 @@ class OrganiserActionForm(Form):
     sure = BooleanField(
         _l("I am sure"),
         validators=[DataRequired(_l("Tick this box to go ahead."))],
+    )
+
+
+STATUS_CHOICES = [
+    SelectChoice("confirmed", _l("Confirmed")),
+    SelectChoice("waitlisted", _l("Waiting list")),
+    SelectChoice("unconfirmed", _l("Not confirmed")),
+    SelectChoice("cancelled", _l("Cancelled")),
+]
+
+
+class MessageForm(Form):
+    """A message to a group of attendees: who, what in each language, preview, then send."""
+
+    statuses = MultiCheckboxField(
+        _l("Status"),
+        choices=STATUS_CHOICES,
+        default=["confirmed"],
+        validators=[DataRequired(_l("Choose at least one status."))],
+    )
+    attendee_types = MultiCheckboxField(_l("Attendee type"), choices=ATTENDEE_TYPE_CHOICES)
+    languages = MultiCheckboxField(_l("Language"), choices=LANGUAGE_CHOICES)
+    accessibility_needs = BooleanField(_l("Only people who told us of accessibility needs"))
+    subject_fr = StringField(_l("Subject in French"), validators=[Optional(), Length(max=200)])
+    body_fr = TextAreaField(_l("Message in French"), validators=[Optional(), Length(max=20000)])
+    subject_en = StringField(_l("Subject in English"), validators=[Optional(), Length(max=200)])
+    body_en = TextAreaField(_l("Message in English"), validators=[Optional(), Length(max=20000)])
+    # What the preview showed: the count, and a digest of the audience and the text.
+    recipient_count = HiddenField()
+    previewed = HiddenField()
+    confirm_send = BooleanField(_l("Send to these people"))
+    preview = SubmitField(_l("Preview"))
+    send = SubmitField(_l("Send"))
+
+    def audience(self) -> Audience:
+        """The chosen filters; no type or no language chosen means every one."""
+        return Audience(
+            statuses=tuple(self.statuses.data or ()),
+            attendee_types=tuple(self.attendee_types.data or ()),
+            languages=tuple(self.languages.data or ()),
+            accessibility_needs=bool(self.accessibility_needs.data),
+        )
+
+    def text(self) -> MessageText:
+        """The subjects and bodies as typed."""
+        return MessageText(
+            subject_fr=self.subject_fr.data or "",
+            subject_en=self.subject_en.data or "",
+            body_fr=self.body_fr.data or "",
+            body_en=self.body_en.data or "",
+        )
+
+    def confirmed_count(self) -> int | None:
+        """The number of people the organiser saw in the preview, if any."""
+        value = self.recipient_count.data or ""
+        return int(value) if COUNT.fullmatch(value) else None
+
+
+class RemindersForm(Form):
+    """Send the reminder now, once sure."""
+
+    confirm = BooleanField(
+        _l("I am sure: send the reminder to the confirmed attendees who have not had it"),
+        validators=[DataRequired(_l("Tick the box to send the reminders."))],
     )

@@ -118,6 +118,9 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the practical information before the day was queued (``messages.send_reminders``):
+    # each confirmed attendee gets it once, however often the daily timer runs.
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     edition: Mapped[Edition] = relationship(lazy="joined", innerjoin=True)
 
@@ -129,3 +132,37 @@ class Registration(db.Model):
         """The personal fields but the secret ones, and ``others``, in the columns' order."""
         wanted = (set(cls.PERSONAL_FIELDS) - set(cls.SECRET_FIELDS)) | set(others)
         return tuple(column.key for column in cls.__table__.columns if column.key in wanted)
+
+
+class Message(db.Model):
+    """An e-mail written by the organisers to a group of an edition's attendees.
+
+    Each recipient's copy is an outbox row whose ``batch`` is ``Message.batch``: the page
+    counts them by status to show how delivery goes. Addresses are not kept here.
+    """
+
+    __tablename__ = "message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(sa.ForeignKey("edition.id"), index=True)
+    subject_fr: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    subject_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    body_fr: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    body_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The filters it was sent with (statuses, types, languages, needs): no one's name.
+    audience: Mapped[dict] = mapped_column(sa.JSON)
+    recipient_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The account may be deleted later; its address is copied so that the page still says who.
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_by_email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} to {self.recipient_count}>"
+
+    @property
+    def batch(self) -> str:
+        """How the outbox knows this message's copies."""
+        return f"message:{self.id}"
