@@ -1,7 +1,14 @@
 """The registration form and the form to change one's details."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
@@ -92,17 +99,42 @@ class ResendLinkForm(Form):
 
 
 class CheckInLookupForm(Form):
-    """Type a registration's reference when its QR code cannot be scanned."""
+    """The door's one search box: a reference, a scanned QR code, or part of a name."""
 
     class Meta:
         csrf = False  # a GET search that changes nothing
 
-    reference = StringField(
-        _l("Reference"),
-        description=_l("As printed under the QR code, e.g. OCT27-7K4QX."),
-        validators=[DataRequired(REQUIRED), Length(max=20)],
+    q = StringField(
+        _l("Name, e-mail, organisation or reference"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        description=_l(
+            "Part of a name is enough, accents or not; or the reference printed under the "
+            "QR code, e.g. OCT27-7K4QX; or scan the QR code."
+        ),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=200, message=_l("Type at most 200 characters.")),
+        ],
     )
 
 
 class CheckInForm(Form):
     """The button that records an attendee's arrival."""
+
+
+class BadgeFilterForm(Form):
+    """Which badges to print: one kind of attendee, or names holding some words."""
+
+    class Meta:
+        csrf = False  # a GET filter that changes nothing
+
+    type = SelectField(
+        _l("Attendee type"),
+        choices=[SelectChoice("", _l("Every type")), *ATTENDEE_TYPE_CHOICES],
+        validators=[Optional()],
+    )
+    q = StringField(
+        _l("Name"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Optional(), Length(max=100, message=_l("Type at most 100 characters."))],
+    )
