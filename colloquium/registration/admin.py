@@ -156,9 +156,9 @@ def export(year: int):
 badges_bp = Blueprint("badges", __name__, url_prefix="/admin/badges")
 
 
-@badges_bp.get("/")
+@badges_bp.get("/", endpoint="index")
 @organiser_required
-def index():
+def current_badges():
     """Go to the current edition's badges, or say that there is no edition yet."""
     edition = current_edition()
     if edition is None:

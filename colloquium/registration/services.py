@@ -851,7 +851,6 @@ def looks_like_reference(text: str) -> bool:
     return "/check-in/" in text or bool(REFERENCE_SHAPE.fullmatch(text.strip().upper()))
 
 
-
 def door_count(edition: Edition) -> DoorCount:
     """How many confirmed attendees of ``edition`` are checked in, of how many (one query)."""
     checked_in, confirmed = db.session.execute(
