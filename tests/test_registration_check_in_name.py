@@ -348,3 +348,80 @@ def test_the_door_runs_a_fixed_number_of_queries(app, count_queries, count, lang
         assert len(queries) == expected, (url, queries)
     html = client.get(f"/admin/check-in/?q=elise&lang={language}").get_data(as_text=True)
     assert len(_listed(html)) == count
+
+
+# --- In a real browser, on a phone ----------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+DOOR_WORDS = {
+    "fr": {
+        "field": "Nom, adresse e-mail, organisation ou référence",
+        "find": "Rechercher",
+        "check_in": "Enregistrer l\u2019arrivée",
+        "count": "À l\u2019accueil\u00a0: {} sur 2 personnes confirmées",
+        "done": "Hélène Dupré est enregistré·e à l\u2019accueil.",
+    },
+    "en": {
+        "field": "Name, e-mail, organisation or reference",
+        "find": "Find",
+        "check_in": "Check in",
+        "count": "{} checked in of 2 confirmed",
+        "done": "Hélène Dupré is checked in.",
+    },
+}
+
+
+def _page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_checking_in_by_name_on_a_phone(page, door, language):
+    from playwright.sync_api import expect
+
+    from tests.factories import DEFAULT_PASSWORD
+
+    words = DOOR_WORDS[language]
+    db.session.rollback()  # end the fixture's read: the server needs the database
+    page.set_viewport_size(PHONE)
+    page.goto(f"/login?lang={language}")
+    page.fill("input[name=email]", "organiser@example.org")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
+    page.goto(f"/admin/check-in/?lang={language}")
+    body = page.locator("body")
+    expect(body).to_contain_text(words["count"].format(1))
+    search = page.get_by_label(words["field"])
+    expect(search).to_be_focused()
+    assert _page_width(page) <= PHONE["width"]
+    search.fill("helene")  # no accent, no capital
+    page.get_by_role("button", name=words["find"]).click()
+    match = page.locator("a.door-match", has_text="Hélène Dupré")
+    expect(match).to_have_count(1)
+    box = match.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+    assert _page_width(page) <= PHONE["width"]
+
+    match.click()
+    expect(page).to_have_url(re.compile(rf"/admin/check-in/{door['helene']}$"))
+    button = page.get_by_role("button", name=words["check_in"])
+    assert button.bounding_box()["height"] >= 44
+    assert _page_width(page) <= PHONE["width"]
+    button.click()
+
+    expect(page).to_have_url(re.compile(r"/admin/check-in/$"))
+    expect(page.locator(".flash-success")).to_have_text(words["done"])
+    expect(body).to_contain_text(words["count"].format(2))
+    expect(page.get_by_label(words["field"])).to_be_focused()
+    assert _page_width(page) <= PHONE["width"]
+
+    # Someone without a seat, found by part of their e-mail: flagged, and no button.
+    page.get_by_label(words["field"]).fill("wanda@")
+    page.get_by_role("button", name=words["find"]).click()
+    page.locator("a.door-match").click()
+    expect(page.locator(".door-flag-stop")).to_be_visible()
+    expect(page.get_by_role("button", name=words["check_in"])).to_have_count(0)
+    assert _page_width(page) <= PHONE["width"]
