@@ -147,7 +147,16 @@ def test_without_an_edition(app):
     make_user("organiser@example.org", role="organiser")
     client = app.test_client()
     log_in(client, "organiser@example.org")
-    assert client.get("/admin/badges/").status_code == 200
+    response = client.get("/admin/badges/?lang=en")
+    assert response.status_code == 200
+    assert "There is no edition yet: badges can be printed" in response.get_data(as_text=True)
+
+
+def test_a_title_without_its_year_gets_the_year(organiser, hall):
+    hall.title = "Journée de l\u2019accueil"
+    db.session.commit()
+    html = organiser.get(f"/admin/badges/{COMING_YEAR}?lang=en").get_data(as_text=True)
+    assert f"Journée de l\u2019accueil · {COMING_YEAR}</p>" in html
 
 
 def test_an_unknown_year_is_not_found(organiser, hall):

@@ -162,7 +162,7 @@ def current_badges():
     """Go to the current edition's badges, or say that there is no edition yet."""
     edition = current_edition()
     if edition is None:
-        return render_template("registration/no_edition.html")
+        return render_template("registration/badges_no_edition.html")
     return redirect(url_for("badges.for_edition", year=edition.year))
 
 
