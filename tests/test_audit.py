@@ -79,7 +79,7 @@ def test_the_audit_page_lists_the_newest_first(app, organiser):
     page = response.get_data(as_text=True)
     table = page.split("<table")[1]
     assert '<caption id="audit-caption">Audit log: 3 entries</caption>' in table
-    assert table.index("edition:2032") < table.index("edition:2031") < table.index("edition:2030")
+    assert table.index("Edition 2032") < table.index("Edition 2031") < table.index("Edition 2030")
     assert "rows: 2" in table
     assert table.count('<th scope="row">') == 3
 

@@ -578,6 +578,7 @@ def test_the_exports_keep_their_keys_and_columns_in_order(app):
     ]
     text, _ = services.export_registrations_csv(edition)
     assert text.splitlines()[0] == (
-        "\ufeffreference,status,first_name,last_name,email,organisation,attendee_type,language,"
-        "accessibility_needs,dietary_requirements,consent_contact,confirmed_at,checked_in_at"
+        "\ufeffReference;Status;Confirmed over capacity;First name;Last name;E-mail address;"
+        "Organisation;Attendee;Language;Accessibility needs;Dietary requirements;"
+        "Agrees to hear about next year;Registered at;Confirmed at;Checked in at"
     )

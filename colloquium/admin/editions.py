@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from colloquium.admin.forms import EditionForm, NewEditionForm
+from colloquium.audit import services as audit
 from colloquium.clock import local_today
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
@@ -88,8 +90,15 @@ def new():
             edition = editions.create_edition(
                 form.year.data, form.changes(ZoneInfo(editions.DEFAULT_TIMEZONE))
             )
-            if latest is not None and form.copy_rooms.data:
+            copy_rooms = latest is not None and form.copy_rooms.data
+            if copy_rooms:
                 programme.copy_programme(latest, edition)
+            audit.record(
+                current_user._get_current_object(),
+                "editions.create",
+                f"edition:{edition.year}",
+                {"capacity": edition.capacity, "rooms_copied": bool(copy_rooms)},
+            )
         if outcome.ok:
             return redirect(url_for("editions_admin.index", _anchor=f"edition-{edition.year}"))
     return render_template("admin/editions/form.html", form=form, edition=None, latest=latest)
@@ -101,13 +110,29 @@ def new():
 def edit(year: int):
     """Change every field of an edition; a new capacity serves the waiting list."""
     edition = db.first_or_404(editions.edition_of_year(year))
-    form = EditionForm(data=_values_of(edition))
+    before = _values_of(edition)
+    form = EditionForm(data=before)
     if form.validate_on_submit():
         changes = form.changes(edition.tz)
         if changes.capacity == edition.capacity:
             changes.capacity = None  # as the CLI without --capacity: no change to announce
         with transaction(form, success=_("The edition is saved.")) as outcome:
             editions.update_edition(edition, changes)
+            _record_update(edition, before)
         if outcome.ok:
             return redirect(url_for("editions_admin.index", _anchor=f"edition-{year}"))
     return render_template("admin/editions/form.html", form=form, edition=edition, latest=None)
+
+
+def _record_update(edition: Edition, before: dict) -> None:
+    """Audit-log which fields changed (their names, not their values) and the capacity."""
+    after = _values_of(edition)
+    changed = [name for name in before if before[name] != after[name]]
+    if not changed:
+        return
+    details: dict = {"fields": changed}
+    if "capacity" in changed:
+        details["capacity"] = {"old": before["capacity"], "new": after["capacity"]}
+    audit.record(
+        current_user._get_current_object(), "editions.update", f"edition:{edition.year}", details
+    )

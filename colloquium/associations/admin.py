@@ -8,6 +8,7 @@ from colloquium.accounts import services as accounts
 from colloquium.accounts.models import EDITOR
 from colloquium.associations import services
 from colloquium.associations.forms import InviteEditorForm, NewAssociationForm
+from colloquium.audit import services as audit
 from colloquium.extensions import db
 from colloquium.forms import transaction
 from colloquium.security import form_view, organiser_required
@@ -60,8 +61,13 @@ def revert(slug: str, revision_id: int):
     revision = services.get_revision(association, revision_id)
     if revision is None:
         abort(404)
+    organiser = current_user._get_current_object()
     with transaction() as outcome:
-        new = services.revert_revision(revision, current_user._get_current_object())
+        new = services.revert_revision(revision, organiser)
+        if new is not None:
+            audit.record(
+                organiser, "associations.revert", f"association:{slug}", {"revision": revision.id}
+            )
     if outcome.ok:
         if new is None:
             flash(_("Nothing to revert: the profile already has these values."), "warning")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ HOST_AND_PORT = re.compile(r"^[^:/]+:\d+(/|$)")
 HOSTNAME = re.compile(r"^[\w-]+(\.[\w-]+)+$")
 WEBSITE_HINT = _l("Give a web address starting with https://, like https://example.org.")
 FOUNDED = 2008
+# The author of a revision made by ``flask association import`` and the other commands.
+COMMAND_LINE = "command line"
 # The fields of a profile that editors change and revisions record, in display order.
 PROFILE_FIELDS = (
     "name",
@@ -285,11 +288,48 @@ def list_revisions(association: Association) -> list[AssociationRevision]:
     )
 
 
+# The units a history compares: a word with its punctuation, or a run of spaces and line breaks.
+DIFF_TOKEN = re.compile(r"\s+|\S+")
+
+
+def diff_words(old: str | None, new: str | None) -> list[tuple[str, str]]:
+    """Two versions of a text as ("same" | "removed" | "added", text) runs, word by word."""
+    before = DIFF_TOKEN.findall(old or "")
+    after = DIFF_TOKEN.findall(new or "")
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    runs: list[tuple[str, str]] = []
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if operation == "equal":
+            runs.append(("same", "".join(before[old_start:old_end])))
+            continue
+        if old_end > old_start:
+            runs.append(("removed", "".join(before[old_start:old_end])))
+        if new_end > new_start:
+            runs.append(("added", "".join(after[new_start:new_end])))
+    return runs
+
+
+def logo_in_history(association: Association, digest: str) -> Logo | None:
+    """A logo this association has had, by its digest (for the thumbnails of its history)."""
+    named = association.logo_digest == digest or any(
+        digest in (change.get("old"), change.get("new"))
+        for changes in db.session.scalars(
+            sa.select(AssociationRevision.changes).where(
+                AssociationRevision.association_id == association.id
+            )
+        )
+        for name, change in changes.items()
+        if name == "logo_digest"
+    )
+    return get_logo(digest) if named else None
+
+
 def _record(association, changes, author, reverts=None) -> AssociationRevision:
     revision = AssociationRevision(
         association=association,
         author_id=author.id if author is not None else None,
-        author_name=(author.display_name if author is not None else "command line"),
+        # Stored as the code COMMAND_LINE; the history shows it in the reader's language.
+        author_name=(author.display_name if author is not None else COMMAND_LINE),
         changes=changes,
         reverts_id=reverts.id if reverts is not None else None,
     )

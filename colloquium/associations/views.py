@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from colloquium.associations import services
 from colloquium.associations.forms import ProfileForm
-from colloquium.associations.models import AREAS, Association
+from colloquium.associations.models import AREAS, Association, AssociationRevision
 from colloquium.forms import search_argument, transaction
 from colloquium.images import initials_placeholder
 from colloquium.links import external_url
@@ -42,6 +42,22 @@ def field_label(name: str) -> str:
 def area_label(code: str) -> str:
     """The words for an area of action."""
     return str(AREAS.get(code, code))
+
+
+@bp.app_template_global()
+def diff_words(old: str | None, new: str | None) -> list[tuple[str, str]]:
+    """Two versions of a text as runs of same, removed and added words."""
+    return services.diff_words(old, new)
+
+
+@bp.app_template_global()
+def revision_author(revision: AssociationRevision) -> str:
+    """Who made a change: the person, the command line, or the name of a deleted account."""
+    if revision.author is not None:
+        return revision.author.display_name
+    if revision.author_id is None and revision.author_name == services.COMMAND_LINE:
+        return _("command line")
+    return revision.author_name or _("Deleted account")
 
 
 @bp.app_template_global()
@@ -174,3 +190,37 @@ def edit(slug: str):
                 return redirect(url_for("associations_admin.index", _anchor=association.slug))
             return redirect(url_for("associations.profile", slug=association.slug))
     return render_template("associations/edit.html", form=form, association=association)
+
+
+def _editable(slug: str) -> Association:
+    """The association at ``slug`` if the current user may edit it; a 404 otherwise."""
+    association = services.get_association(slug, include_archived=current_user.is_organiser)
+    if association is None or not association.can_edit(current_user):
+        abort(404)
+    return association
+
+
+@bp.get("/associations/<slug>/history")
+@login_required
+@private
+def history(slug: str):
+    """The profile's history, read-only: its own editors and the organisers."""
+    association = _editable(slug)
+    return render_template(
+        "associations/history.html",
+        association=association,
+        revisions=services.list_revisions(association),
+    )
+
+
+@bp.get("/associations/<slug>/history/logo")
+@login_required
+@private
+def history_logo(slug: str):
+    """A logo the association has had (``?digest=``), for the thumbnails of its history."""
+    association = _editable(slug)
+    digest = request.args.get("digest", "")
+    stored = services.logo_in_history(association, digest) if len(digest) == 64 else None
+    if stored is None:
+        abort(404)
+    return current_app.response_class(stored.data, mimetype=stored.content_type)

@@ -12,6 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.encoders import encode_base64
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
 
 import flask_mail
 import sqlalchemy as sa
@@ -23,7 +26,7 @@ from colloquium.extensions import db
 from colloquium.log_redaction import KEEP_LINKS
 from colloquium.mail import services
 from colloquium.mail.models import MailStatus, OutgoingMail
-from colloquium.mail.outbox import Attachment
+from colloquium.mail.outbox import Attachment, inline_content_id, shown_inline
 
 STUCK_AFTER = timedelta(minutes=10)
 # Waits after failed attempt n: about 2, 4, 8 … minutes, at most four hours; eight attempts
@@ -178,10 +181,51 @@ class Courier:
             self.connection = None
 
 
+class Message(flask_mail.Message):
+    """Flask-Mail's message, with the images its HTML shows beside it in multipart/related.
+
+    Flask-Mail 0.10 puts every attachment side by side in multipart/mixed, where mail clients
+    do not resolve an HTML ``cid:`` reference. Here the HTML part becomes
+    multipart/related (the HTML, then each image with its Content-ID, inline), inside the
+    usual multipart/alternative; the attachments stay in multipart/mixed as files.
+    """
+
+    def __init__(self, *args, inline_images: tuple[Attachment, ...] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.inline_images = inline_images
+
+    def _message(self) -> MIMEBase:
+        message = super()._message()
+        if not self.inline_images or not self.html:
+            return message
+        alternative = next(
+            part
+            for part in message.get_payload()
+            if part.get_content_type() == "multipart/alternative"
+        )
+        parts = alternative.get_payload()
+        html = next(i for i, part in enumerate(parts) if part.get_content_type() == "text/html")
+        related = MIMEMultipart("related")
+        related.attach(parts[html])
+        for image in self.inline_images:
+            part = MIMEBase(*image.content_type.split("/", 1))
+            part.set_payload(image.data)
+            encode_base64(part)
+            part.add_header("Content-ID", f"<{inline_content_id(image.filename)}>")
+            part.add_header("Content-Disposition", "inline", filename=image.filename)
+            related.attach(part)
+        parts[html] = related
+        return message
+
+
 def build_message(mail: ClaimedMail) -> flask_mail.Message:
-    """The Flask-Mail message for ``mail``: multipart text and HTML, attachments, headers."""
+    """The Flask-Mail message for ``mail``: multipart text and HTML, attachments, headers.
+
+    An image the HTML shows (``cid:``, see ``outbox.inline_src``) is sent inline beside the
+    HTML and also attached as a file, so it can be saved or printed.
+    """
     config = current_app.config
-    message = flask_mail.Message(
+    message = Message(
         subject=mail.subject,
         recipients=[mail.recipient],
         body=mail.text,
@@ -192,6 +236,7 @@ def build_message(mail: ClaimedMail) -> flask_mail.Message:
         charset="utf-8",
         # RFC 3834: a transactional message; auto-responders should not answer it.
         extra_headers={"Auto-Submitted": "auto-generated"},
+        inline_images=tuple(a for a in mail.attachments if shown_inline(a, mail.html)),
     )
     message.msgId = mail.message_id  # chosen when queued: every attempt carries the same one
     for attachment in mail.attachments:

@@ -36,6 +36,36 @@ class Attachment:
     data: bytes
 
 
+# An image attachment is also shown in the HTML when the HTML refers to it by
+# "cid:<filename>@colloquium" (see ``inline_src``): the outbox keeps it once, delivery puts a
+# copy beside the HTML (multipart/related). No column needed: the HTML says it.
+INLINE_FILENAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+INLINE_DOMAIN = "colloquium"
+
+
+def inline_content_id(filename: str) -> str:
+    """The Content-ID (without its angle brackets) of an image shown in the HTML."""
+    if not INLINE_FILENAME.match(filename):
+        raise ValueError(f"{filename!r} cannot be shown inline: letters, digits, . _ - only")
+    return f"{filename}@{INLINE_DOMAIN}"
+
+
+def inline_src(attachment: Attachment) -> str:
+    """The ``src`` of an ``<img>`` showing this image attachment in the mail's HTML."""
+    if not attachment.content_type.startswith("image/"):
+        raise ValueError(f"only images are shown inline, not {attachment.content_type!r}")
+    return f"cid:{inline_content_id(attachment.filename)}"
+
+
+def shown_inline(attachment: Attachment, html: str) -> bool:
+    """Whether ``html`` shows this attachment (it is then sent inline as well as attached)."""
+    return (
+        attachment.content_type.startswith("image/")
+        and INLINE_FILENAME.match(attachment.filename) is not None
+        and f'"cid:{inline_content_id(attachment.filename)}"' in html
+    )
+
+
 @dataclass(frozen=True)
 class RenderedMail:
     subject: str

@@ -9,22 +9,27 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from colloquium.audit import services as audit
+from colloquium.clock import local_today
 from colloquium.editions.services import current_edition, edition_of_year
 from colloquium.extensions import db
 from colloquium.forms import page_argument, transaction
 from colloquium.registration import services
 from colloquium.registration.forms import (
     ATTENDEE_TYPE_CHOICES,
+    AddRegistrationForm,
     BadgeFilterForm,
     CheckInForm,
     CheckInLookupForm,
+    OrganiserActionForm,
+    RegistrationExportForm,
+    RegistrationFilterForm,
 )
-from colloquium.registration.models import STATUSES
 from colloquium.security import form_view, organiser_required
 
 check_in_bp = Blueprint("check_in", __name__, url_prefix="/admin/check-in")
@@ -114,33 +119,30 @@ def index():
 @registrations_bp.get("/<int:year>")
 @organiser_required
 def list_for_edition(year: int):
-    """An edition's counts and its registrations, filtered by status, one page at a time."""
+    """An edition's counts and its registrations, searched, filtered and sorted, by pages."""
     edition = db.first_or_404(edition_of_year(year))
-    status = request.args.get("status", "")
-    if status not in STATUSES:
-        status = ""
-    page = services.list_registrations(edition, status=status or None, page=page_argument())
-    return render_template(
-        "registration/list.html",
-        edition=edition,
-        counts=services.registration_counts(edition),
-        page=page,
-        positions=services.waitlist_positions(edition, page.items),
-        status=status,
-        statuses=STATUSES,
-        attendee_types={choice.value: choice.label for choice in ATTENDEE_TYPE_CHOICES},
-    )
+    return _list_page(edition, RegistrationFilterForm(request.args), RegistrationExportForm(None))
 
 
 @registrations_bp.post("/<int:year>/export")
 @organiser_required
 def export(year: int):
-    """Download an edition's registrations as CSV; the export is written to the audit log."""
+    """Download what the list's filters select as CSV; the export is written to the audit log."""
     edition = db.first_or_404(edition_of_year(year))
+    form = RegistrationExportForm()
+    selection = form.selection()
+    if not form.validate():
+        return _list_page(edition, RegistrationFilterForm(request.form), form)
+    columns = form.chosen_columns()
     with transaction():
-        text, count = services.export_registrations_csv(edition)
+        text, count = services.export_registrations_csv(
+            edition, selection, columns, language=str(get_locale())
+        )
         audit.record(
-            current_user, "registrations.export", f"edition:{edition.year}", {"rows": count}
+            current_user,
+            "registrations.export",
+            f"edition:{edition.year}",
+            {"rows": count, "filters": selection.audit_details(), "columns": columns},
         )
     return Response(
         text.encode("utf-8"),
@@ -149,6 +151,197 @@ def export(year: int):
             "Content-Disposition": f'attachment; filename="registrations-{edition.year}.csv"',
         },
     )
+
+
+def _list_page(edition, filters: RegistrationFilterForm, export_form: RegistrationExportForm):
+    """The list page: ``filters`` pick the rows, ``export_form`` offers the columns."""
+    selection = filters.selection()
+    page = services.list_registrations(edition, selection, page=page_argument())
+    return render_template(
+        "registration/list.html",
+        edition=edition,
+        counts=services.registration_counts(edition),
+        page=page,
+        positions=services.waitlist_positions(edition, page.items),
+        selection=selection,
+        filters=filters,
+        export_form=export_form,
+        status_labels=services.status_labels(),
+        attendee_types=services.ATTENDEE_TYPE_LABELS,
+        languages=services.LANGUAGE_LABELS,
+    )
+
+
+# --- One registration, its actions, and adding one by hand ---------------------------------
+
+
+@registrations_bp.route("/<int:year>/new", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def new(year: int):
+    """Register someone by hand (a guest, a walk-in): confirmed at once, and told by e-mail."""
+    edition = db.first_or_404(edition_of_year(year))
+    form = AddRegistrationForm()
+    if not form.is_submitted():
+        form.language.data = str(get_locale() or "fr")
+    registered_reference = None
+    if form.validate_on_submit():
+        with transaction(form) as outcome:
+            registration = services.add_registration(
+                edition, form.registration_details(), override=form.override.data
+            )
+            audit.record(
+                current_user,
+                "registrations.add",
+                f"registration:{registration.reference}",
+                {"edition": edition.year, "override": registration.override},
+            )
+        if outcome.ok:
+            flash(_added_message(registration), "success")
+            return redirect(
+                url_for("registrations_admin.detail", year=year, reference=registration.reference)
+            )
+        if isinstance(outcome.error, services.AlreadyRegistered):
+            registered_reference = outcome.error.reference
+    return render_template(
+        "registration/admin_new.html",
+        edition=edition,
+        form=form,
+        registered_reference=registered_reference,
+        is_past=edition.is_past(local_today()),
+    )
+
+
+@registrations_bp.get("/<int:year>/<reference>")
+@organiser_required
+def detail(year: int, reference: str):
+    """One registration: every detail, the history of its state, and what can be done to it."""
+    registration = db.first_or_404(services.registration_of_edition(year, reference))
+    return render_template(
+        "registration/admin_registration.html",
+        registration=registration,
+        edition=registration.edition,
+        history=services.registration_history(registration),
+        actions=services.organiser_actions(registration),
+        position=services.waitlist_position(registration),
+        attendee_types=services.ATTENDEE_TYPE_LABELS,
+    )
+
+
+@registrations_bp.route("/<int:year>/<reference>/cancel", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def cancel(year: int, reference: str):
+    """Cancel a registration, once asked: its seat goes to the waiting list."""
+    return _organiser_action(year, reference, services.CANCEL)
+
+
+@registrations_bp.route("/<int:year>/<reference>/resend-link", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def resend_link(year: int, reference: str):
+    """E-mail a fresh manage link, once asked; the earlier links stop working."""
+    return _organiser_action(year, reference, services.RESEND_LINK)
+
+
+@registrations_bp.route("/<int:year>/<reference>/confirm-over-capacity", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def confirm_override(year: int, reference: str):
+    """Confirm someone even when every seat is taken, once asked (recorded as an override)."""
+    return _organiser_action(year, reference, services.CONFIRM_OVERRIDE)
+
+
+@registrations_bp.route("/<int:year>/<reference>/confirm", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def confirm_vouched(year: int, reference: str):
+    """Confirm an address the organiser vouches for, once asked: a seat or the waiting list."""
+    return _organiser_action(year, reference, services.CONFIRM_VOUCHED)
+
+
+@registrations_bp.route("/<int:year>/<reference>/undo-check-in", methods=["GET", "POST"])
+@organiser_required
+@form_view
+def undo_check_in(year: int, reference: str):
+    """Take back a check-in recorded by mistake, once asked."""
+    return _organiser_action(year, reference, services.UNDO_CHECK_IN)
+
+
+def _act(action: str, registration) -> dict:
+    """Do ``action`` through its service; what the audit log keeps of it (never a name)."""
+    if action == services.CANCEL:
+        return {"promoted": len(services.cancel_registration(registration))}
+    if action == services.RESEND_LINK:
+        services.send_new_link(registration)
+        return {}
+    if action == services.CONFIRM_OVERRIDE:
+        return {"override": services.confirm_over_capacity(registration).override}
+    if action == services.CONFIRM_VOUCHED:
+        return {"status": services.confirm_registration(registration).status}
+    services.undo_check_in(registration)
+    return {}
+
+
+def _organiser_action(year: int, reference: str, action: str):
+    """Ask first (a page with an "I am sure" box), then act, log it and go back to the page."""
+    registration = db.first_or_404(services.registration_of_edition(year, reference))
+    page = url_for("registrations_admin.detail", year=year, reference=registration.reference)
+    fits = action in services.organiser_actions(registration)
+    form = OrganiserActionForm()
+    if request.method == "GET" and not fits:
+        flash(_("This action does not fit the registration as it stands now."), "warning")
+        return redirect(page)
+    if request.method == "POST" and form.validate():
+        target = f"registration:{registration.reference}"
+        before = registration.status
+        with transaction() as outcome:
+            details = {"from": before, **_act(action, registration)}
+            audit.record(current_user, f"registrations.{action}", target, details)
+        if outcome.ok:
+            flash(_done_message(action, details), "success")
+        return redirect(page)
+    return render_template(
+        "registration/admin_action.html",
+        registration=registration,
+        edition=registration.edition,
+        action=action,
+        fits=fits,
+        form=form,
+    )
+
+
+def _done_message(action: str, details: dict) -> str:
+    if action == services.CANCEL:
+        done = _("The registration is cancelled and the person told by e-mail.")
+        if details["promoted"]:
+            done += " " + ngettext(
+                "%(num)d person on the waiting list got the seat and was told by e-mail.",
+                "%(num)d people on the waiting list got a seat and were told by e-mail.",
+                details["promoted"],
+            )
+        return done
+    if action == services.RESEND_LINK:
+        return _("A new manage link was e-mailed; the earlier links no longer work.")
+    if action == services.CONFIRM_OVERRIDE and details["override"]:
+        return _("Confirmed over capacity; the confirmation with the QR code was e-mailed.")
+    if action == services.CONFIRM_OVERRIDE or details.get("status") == "confirmed":
+        return _("Confirmed with a seat; the confirmation with the QR code was e-mailed.")
+    if action == services.CONFIRM_VOUCHED:
+        return _(
+            "The address is confirmed. Every seat is taken, so the person is on the waiting "
+            "list and was told by e-mail."
+        )
+    return _("The check-in is undone.")
+
+
+def _added_message(registration) -> str:
+    if registration.override:
+        return _(
+            "Registered and confirmed over capacity; the confirmation with the QR code was "
+            "e-mailed."
+        )
+    return _("Registered with a seat; the confirmation with the QR code was e-mailed.")
 
 
 # --- Badges --------------------------------------------------------------------------------

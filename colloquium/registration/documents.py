@@ -47,6 +47,19 @@ def qr_png(registration: Registration) -> bytes:
     return buffer.getvalue()
 
 
+def programme_start(registration: Registration) -> datetime | None:
+    """When the first session of the published programme begins (local time), else None."""
+    edition = registration.edition
+    if not edition.programme_published:
+        return None
+    first = db.session.scalar(
+        sa.select(sa.func.min(ProgrammeSession.starts_at)).where(
+            ProgrammeSession.edition_id == edition.id
+        )
+    )
+    return None if first is None else _aware(first).astimezone(edition.tz)
+
+
 def day_hours(registration: Registration) -> tuple[datetime, datetime]:
     """When the day begins and ends: the published programme's first start and last end.
 

@@ -1,27 +1,31 @@
-"""The registration form and the form to change one's details."""
+"""The registration form, the form to change one's details, the organisers' list and export."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
     RadioField,
+    SearchField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
-from colloquium.forms import Form
+from colloquium.forms import CONTROL_CHARACTERS, Form, MultiCheckboxField
+from colloquium.registration import services
+from colloquium.registration.services import RegistrationDetails
 
 ATTENDEE_TYPE_CHOICES = [
-    SelectChoice("member_association", _l("Member association of the cooperative")),
-    SelectChoice("ngo", _l("Other association or NGO")),
-    SelectChoice("public_authority", _l("Public authority or elected official")),
-    SelectChoice("research", _l("Research or teaching")),
-    SelectChoice("press", _l("Press")),
-    SelectChoice("individual", _l("Individual")),
-    SelectChoice("other", _l("Other")),
+    SelectChoice(value, label) for value, label in services.ATTENDEE_TYPE_LABELS.items()
 ]
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 REQUIRED = _l("This field is required.")
@@ -120,6 +124,161 @@ class CheckInLookupForm(Form):
 
 class CheckInForm(Form):
     """The button that records an attendee's arrival."""
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    """Each value with its label, as a list of choices."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def _all(labels: dict) -> list[SelectChoice]:
+    """A filter's choices: "All" (no filter), then each value with its label."""
+    return [SelectChoice("", _l("All")), *_choices(labels)]
+
+
+class RegistrationFilterForm(Form):
+    """The organisers' search, filters and order over an edition's registrations (a GET).
+
+    A value that is not offered (a mistyped or forged address) counts as no filter: the list
+    still shows, never an error page.
+    """
+
+    class Meta:
+        csrf = False  # a GET search that changes nothing
+
+    q = SearchField(
+        _l("Search"),
+        description=_l("Name, e-mail address, organisation or reference."),
+        validators=[Optional(), Length(max=100)],
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=_all(
+            {
+                "confirmed": _l("Confirmed"),
+                "waitlisted": _l("Waiting list"),
+                "unconfirmed": _l("Not confirmed"),
+                "cancelled": _l("Cancelled"),
+            }
+        ),
+        validate_choice=False,
+    )
+    type = SelectField(
+        _l("Attendee"), choices=_all(services.ATTENDEE_TYPE_LABELS), validate_choice=False
+    )
+    language = SelectField(
+        _l("Language"), choices=_all(services.LANGUAGE_LABELS), validate_choice=False
+    )
+    needs = SelectField(_l("Needs"), choices=_all(services.NEEDS_LABELS), validate_choice=False)
+    sort = SelectField(_l("Sort by"), choices=_choices(services.SORT_LABELS), validate_choice=False)
+
+    def selection(self) -> services.RegistrationSelection:
+        """What the form asks for, unusable values dropped; the fields then show just that."""
+        selection = services.select_registrations(
+            search=CONTROL_CHARACTERS.sub("", self.q.data or ""),
+            status=self.status.data,
+            attendee_type=self.type.data,
+            language=self.language.data,
+            needs=self.needs.data,
+            sort=self.sort.data,
+        )
+        self.q.data = selection.search
+        self.status.data = selection.status
+        self.type.data = selection.attendee_type
+        self.language.data = selection.language
+        self.needs.data = selection.needs
+        self.sort.data = selection.sort
+        return selection
+
+
+class RegistrationExportForm(RegistrationFilterForm):
+    """Export what the list's filters select, with the columns the organiser ticks (a POST)."""
+
+    class Meta:
+        csrf = True
+
+    columns = MultiCheckboxField(
+        _l("Columns"),
+        choices=_choices(
+            {name: services.EXPORT_COLUMN_LABELS[name] for name in services.EXPORT_COLUMNS}
+        ),
+        default=services.DEFAULT_EXPORT_COLUMNS,
+    )
+
+    def validate_columns(self, field: MultiCheckboxField) -> None:
+        """At least one column (not ``DataRequired``: it would make every box required)."""
+        if not field.data:
+            raise ValidationError(_l("Tick at least one column."))
+
+    def chosen_columns(self) -> list[str]:
+        """The ticked columns, in the file's order."""
+        return [name for name in services.EXPORT_COLUMNS if name in (self.columns.data or ())]
+
+
+class AddRegistrationForm(RegistrationForm):
+    """An organiser registers someone by hand: the fields of the public form.
+
+    The organiser asks the person and records their answer to the privacy notice: a
+    registration is never kept without that consent, whoever typed it in.
+    """
+
+    email = _email_field(
+        _l("The confirmation, with the QR code and the link to manage it, is sent there.")
+    )
+    attendee_type = RadioField(
+        _l("Coming as"),
+        choices=ATTENDEE_TYPE_CHOICES,
+        validators=[InputRequired(_l("Choose one of the listed kinds of attendee."))],
+    )
+    consent_privacy = BooleanField(
+        _l(
+            "The person has read the privacy notice (or heard it from me) and agrees that "
+            "their details are used to run their registration."
+        ),
+        validators=[
+            DataRequired(
+                _l(
+                    "Record that the person agreed to the privacy notice: without it "
+                    "no registration is kept."
+                )
+            )
+        ],
+    )
+    consent_contact = BooleanField(
+        _l("The person would like to hear about next year's colloquium (optional).")
+    )
+    override = BooleanField(
+        _l("Confirm over capacity"),
+        description=_l(
+            "Every seat is taken: the person is confirmed all the same, recorded as an "
+            "override that holds no seat."
+        ),
+    )
+    website = None  # no honeypot: only organisers see this form
+
+    def registration_details(self) -> RegistrationDetails:
+        """The person's details as the registration services take them."""
+        return RegistrationDetails(
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            email=self.email.data,
+            organisation=self.organisation.data or "",
+            attendee_type=self.attendee_type.data,
+            language=self.language.data,
+            accessibility_needs=self.accessibility_needs.data or "",
+            dietary_requirements=self.dietary_requirements.data or "",
+            consent_privacy=self.consent_privacy.data,
+            consent_contact=self.consent_contact.data,
+        )
+
+
+class OrganiserActionForm(Form):
+    """An organiser's action on one registration, done only once "I am sure" is ticked."""
+
+    sure = BooleanField(
+        _l("I am sure"),
+        validators=[DataRequired(_l("Tick this box to go ahead."))],
+    )
 
 
 class BadgeFilterForm(Form):

@@ -11,9 +11,10 @@ from flask import current_app
 from flask_babel import force_locale
 
 from colloquium.links import external_url
-from colloquium.mail.outbox import Attachment, UndeliverableAddress, queue_mail
+from colloquium.mail.outbox import Attachment, UndeliverableAddress, inline_src, queue_mail
 from colloquium.mail.services import forget_data_subjects
-from colloquium.registration.documents import calendar_file, qr_png
+from colloquium.programme.services import list_rooms
+from colloquium.registration.documents import calendar_file, programme_start, qr_png
 from colloquium.registration.models import Registration
 from colloquium.registration.tokens import current_token
 
@@ -81,14 +82,29 @@ def _ticket(registration: Registration) -> tuple[Attachment, Attachment]:
     )
 
 
+def _send_ticket(registration: Registration, template: str) -> None:
+    """A mail with the practical information: the QR code shown in its body and attached,
+    the calendar file, the start time, the venue and how to reach the rooms."""
+    qr_code, calendar = _ticket(registration)
+    rooms = list_rooms(registration.edition)
+    _send(
+        registration,
+        template,
+        attachments=(qr_code, calendar),
+        qr_src=inline_src(qr_code),
+        starts_at=programme_start(registration),
+        access_notes=[(room.name, room.access_notes) for room in rooms if room.access_notes],
+    )
+
+
 def send_manage_link(registration: Registration) -> None:
     """The link to the manage page, where the address is confirmed (sent again on request)."""
     _send(registration, "manage_link", status=registration.status)
 
 
 def send_confirmed(registration: Registration) -> None:
-    """A seat is yours: QR code and calendar file attached."""
-    _send(registration, "confirmed", attachments=_ticket(registration))
+    """A seat is yours: QR code (shown and attached), calendar file, start time and venue."""
+    _send_ticket(registration, "confirmed")
 
 
 def send_waitlisted(registration: Registration, position: int) -> None:
@@ -97,8 +113,8 @@ def send_waitlisted(registration: Registration, position: int) -> None:
 
 
 def send_promoted(registration: Registration) -> None:
-    """A seat was freed for you: QR code and calendar file attached."""
-    _send(registration, "promoted", attachments=_ticket(registration))
+    """A seat was freed for you: the same practical information as the confirmation."""
+    _send_ticket(registration, "promoted")
 
 
 def send_cancelled(registration: Registration) -> None:

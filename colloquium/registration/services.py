@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale, gettext, pgettext
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
@@ -620,13 +621,144 @@ def _lock_edition(edition: Edition) -> None:
 
 # --- The organisers' list and export -------------------------------------------------------
 
+ATTENDEE_TYPE_LABELS = {
+    "member_association": _l("Member association of the cooperative"),
+    "ngo": _l("Other association or NGO"),
+    "public_authority": _l("Public authority or elected official"),
+    "research": _l("Research or teaching"),
+    "press": _l("Press"),
+    "individual": _l("Individual"),
+    "other": _l("Other"),
+}
+LANGUAGE_LABELS = {"fr": _l("French"), "en": _l("English")}
+# What the list's "needs" filter offers: registrations that told us of such a need.
+NEEDS = {
+    "accessibility": Registration.accessibility_needs,
+    "dietary": Registration.dietary_requirements,
+}
+NEEDS_LABELS = {
+    "accessibility": _l("Has accessibility needs"),
+    "dietary": _l("Has dietary requirements"),
+}
+# The list's orders; "oldest" (order of arrival) is the default, and for the waiting list
+# alone it is the serving order.
+SORTS = ("oldest", "newest", "name", "organisation", "status")
+DEFAULT_SORT = "oldest"
+SORT_LABELS = {
+    "oldest": _l("Registration date, oldest first"),
+    "newest": _l("Registration date, newest first"),
+    "name": _l("Last name"),
+    "organisation": _l("Organisation"),
+    "status": _l("Status"),
+}
+# A search is cut into at most this many words, each of them found in some field.
+SEARCH_WORDS = 6
+
+
+def status_labels() -> dict[str, str]:
+    """The status of one registration, in the singular, in the current language."""
+    return {
+        CONFIRMED: pgettext("one registration", "Confirmed"),
+        WAITLISTED: pgettext("one registration", "On the waiting list"),
+        UNCONFIRMED: pgettext("one registration", "Not confirmed"),
+        CANCELLED: pgettext("one registration", "Cancelled"),
+    }
+
+
+@dataclass(frozen=True)
+class RegistrationSelection:
+    """What the organisers' list and export select: a search text, filters and an order."""
+
+    search: str = ""
+    status: str = ""
+    attendee_type: str = ""
+    language: str = ""
+    needs: str = ""
+    sort: str = DEFAULT_SORT
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything narrows the selection (the order does not)."""
+        return bool(self.search or self.status or self.attendee_type or self.language or self.needs)
+
+    def audit_details(self) -> dict:
+        """The filters for the audit log; only *whether* a search was made, never its text.
+
+        The text typed is often an attendee's name or address, which the log never holds.
+        """
+        details: dict = {"search": True} if self.search else {}
+        for key, value in (
+            ("status", self.status),
+            ("type", self.attendee_type),
+            ("language", self.language),
+            ("needs", self.needs),
+        ):
+            if value:
+                details[key] = value
+        return details
+
+
+def select_registrations(
+    search: str = "",
+    status: str = "",
+    attendee_type: str = "",
+    language: str = "",
+    needs: str = "",
+    sort: str = "",
+) -> RegistrationSelection:
+    """The selection asked for, each value not offered replaced by its default (never an error)."""
+
+    def known(value, allowed) -> str:
+        return value if isinstance(value, str) and value in allowed else ""
+
+    search = search if isinstance(search, str) else ""
+    return RegistrationSelection(
+        search=" ".join(search.split())[:100],
+        status=known(status, STATUSES),
+        attendee_type=known(attendee_type, ATTENDEE_TYPES),
+        language=known(language, LANGUAGES),
+        needs=known(needs, NEEDS),
+        sort=known(sort, SORTS) or DEFAULT_SORT,
+    )
+
+
 # The organisers' CSV: the personal data, what the counts are made of, and the arrival.
 EXPORT_COLUMNS = (
     "reference",
     "status",
+    "override",
     *Registration.exported_fields("attendee_type", "language"),
+    "created_at",
     "confirmed_at",
     "checked_in_at",
+)
+EXPORT_COLUMN_LABELS = {
+    "reference": _l("Reference"),
+    "status": _l("Status"),
+    "override": _l("Confirmed over capacity"),
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "email": _l("E-mail address"),
+    "organisation": _l("Organisation"),
+    "attendee_type": _l("Attendee"),
+    "language": _l("Language"),
+    "accessibility_needs": _l("Accessibility needs"),
+    "dietary_requirements": _l("Dietary requirements"),
+    "consent_contact": _l("Agrees to hear about next year"),
+    "created_at": _l("Registered at"),
+    "confirmed_at": _l("Confirmed at"),
+    "checked_in_at": _l("Checked in at"),
+}
+# Ticked in the export form until the organiser chooses otherwise: who, and in what state.
+DEFAULT_EXPORT_COLUMNS = (
+    "reference",
+    "status",
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "attendee_type",
+    "language",
 )
 
 
@@ -663,22 +795,85 @@ def registration_counts(edition: Edition) -> RegistrationCounts:
     return RegistrationCounts(**by_status, checked_in=checked_in, erased=erased)
 
 
-def list_registrations(
-    edition: Edition, status: str | None = None, page: int = 1, per_page: int = 100
-) -> Pagination:
-    """One page of ``edition``'s registrations still holding personal data.
-
-    The waiting list is in its serving order; every other list in order of arrival.
-    """
+def _selected(edition: Edition, selection: RegistrationSelection) -> sa.Select:
+    """The query of ``edition``'s registrations with personal data that ``selection`` picks."""
     query = sa.select(Registration).where(
         Registration.edition_id == edition.id, Registration.erased_at.is_(None)
     )
-    if status:
-        query = query.where(Registration.status == status)
-    if status == WAITLISTED:
-        query = query.order_by(Registration.waitlisted_at, Registration.id)
-    else:
-        query = query.order_by(Registration.created_at, Registration.id)
+    # Folded on both sides: "helene", "HÉLÈNE" and "Hélène" all find "Hélène". Each word is
+    # found in some field, so "Hélène Dupont" and "Dupont Hélène" find the same person.
+    for word in fold_text(selection.search).split()[:SEARCH_WORDS]:
+        query = query.where(
+            sa.or_(
+                *(
+                    fold(column).contains(word, autoescape=True)
+                    for column in (
+                        Registration.first_name,
+                        Registration.last_name,
+                        Registration.email,
+                        Registration.organisation,
+                        Registration.reference,
+                    )
+                )
+            )
+        )
+    if selection.status:
+        query = query.where(Registration.status == selection.status)
+    if selection.attendee_type:
+        query = query.where(Registration.attendee_type == selection.attendee_type)
+    if selection.language:
+        query = query.where(Registration.language == selection.language)
+    if selection.needs:
+        query = query.where(NEEDS[selection.needs] != "")
+    return query.order_by(*_order(selection))
+
+
+def _order(selection: RegistrationSelection) -> tuple:
+    """The ORDER BY of ``selection``'s sort; the id last, so that pages never overlap."""
+    by_name = (
+        fold(Registration.last_name),
+        fold(Registration.first_name),
+        Registration.last_name,
+        Registration.first_name,
+    )
+    if selection.sort == "newest":
+        return (Registration.created_at.desc(), Registration.id.desc())
+    if selection.sort == "name":
+        return (*by_name, Registration.id)
+    if selection.sort == "organisation":
+        # Those who came with no organisation after those who named one.
+        return (
+            (Registration.organisation == "").asc(),
+            fold(Registration.organisation),
+            Registration.organisation,
+            *by_name,
+            Registration.id,
+        )
+    if selection.sort == "status":
+        rank = sa.case(
+            {CONFIRMED: 0, WAITLISTED: 1, UNCONFIRMED: 2, CANCELLED: 3},
+            value=Registration.status,
+        )
+        # Within each status, the waiting list in its serving order, the others by arrival
+        # (a CASE, not the nullable column: SQLite and PostgreSQL put NULLs at opposite ends).
+        moment = sa.case(
+            (Registration.status == WAITLISTED, Registration.waitlisted_at),
+            else_=Registration.created_at,
+        )
+        return (rank, moment, Registration.id)
+    if selection.status == WAITLISTED:
+        return (Registration.waitlisted_at, Registration.id)
+    return (Registration.created_at, Registration.id)
+
+
+def list_registrations(
+    edition: Edition,
+    selection: RegistrationSelection | None = None,
+    page: int = 1,
+    per_page: int = 100,
+) -> Pagination:
+    """One page of ``edition``'s registrations with personal data that ``selection`` picks."""
+    query = _selected(edition, selection or RegistrationSelection())
     return db.paginate(query, page=page, per_page=per_page, max_per_page=500, error_out=False)
 
 
@@ -703,34 +898,72 @@ def waitlist_positions(edition: Edition, registrations: list[Registration]) -> d
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The CSV is read by the cooperative's spreadsheets, set up in French: Excel in a French
+# locale splits lines on ";" (the comma is its decimal separator) and opens a comma file as
+# one column, and it reads UTF-8 only after a byte-order mark (without one, "Hélène" comes
+# out garbled). LibreOffice and Google Sheets detect ";" as well. So ";" and the BOM in both
+# languages: the interface's language is the organiser's, not their spreadsheet's locale.
+CSV_SEPARATOR = ";"
+# Local times as the organisers write them: day first in French, ISO order in English.
+CSV_TIME_FORMATS = {"fr": "%d/%m/%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
 
 
 def _spreadsheet_safe(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    text = str(value)
+    text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def export_registrations_csv(edition: Edition) -> tuple[str, int]:
-    """``edition``'s registrations with personal data as CSV text (BOM first) and their count."""
-    columns = [getattr(Registration, name) for name in EXPORT_COLUMNS]
-    rows = db.session.execute(
-        sa.select(*columns)
-        .where(Registration.edition_id == edition.id, Registration.erased_at.is_(None))
-        .order_by(Registration.created_at, Registration.id)
-    ).all()
-    buffer = io.StringIO()
-    # The byte-order mark makes Excel read the file as UTF-8, so accents come out right.
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([_spreadsheet_safe(value) for value in row])
+def export_registrations_csv(
+    edition: Edition,
+    selection: RegistrationSelection | None = None,
+    columns: tuple[str, ...] | list[str] = EXPORT_COLUMNS,
+    language: str = "en",
+) -> tuple[str, int]:
+    """What ``selection`` picks of ``edition``, every page, as CSV text (BOM first) and its count.
+
+    Only the ``columns`` among ``EXPORT_COLUMNS`` (in that order); headers and values in
+    ``language``, times in the edition's local time.
+    """
+    columns = [name for name in EXPORT_COLUMNS if name in columns]
+    selection = selection or RegistrationSelection()
+    time_format = CSV_TIME_FORMATS.get(language, CSV_TIME_FORMATS["en"])
+    with force_locale(language):
+        statuses = status_labels()
+        yes, no = gettext("Yes"), gettext("No")
+
+        def shown(name: str, value) -> str:
+            """A cell as the organiser reads it: labels, not codes; local times."""
+            if value is None:
+                return ""
+            if isinstance(value, bool):
+                return yes if value else no
+            if isinstance(value, datetime):
+                return value.astimezone(edition.tz).strftime(time_format)
+            if name == "status":
+                return statuses[value]
+            if name == "attendee_type":
+                return str(ATTENDEE_TYPE_LABELS.get(value, value))
+            if name == "language":
+                return str(LANGUAGE_LABELS.get(value, value))
+            return value
+
+        query = _selected(edition, selection).with_only_columns(
+            *(getattr(Registration, name) for name in columns)
+        )
+        rows = db.session.execute(query).all()
+        buffer = io.StringIO()
+        buffer.write("\ufeff")
+        writer = csv.writer(
+            buffer, delimiter=CSV_SEPARATOR, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"
+        )
+        writer.writerow([_spreadsheet_safe(EXPORT_COLUMN_LABELS[name]) for name in columns])
+        for row in rows:
+            writer.writerow(
+                [
+                    _spreadsheet_safe(shown(name, value))
+                    for name, value in zip(columns, row, strict=True)
+                ]
+            )
     return buffer.getvalue(), len(rows)
 
 
@@ -805,6 +1038,183 @@ def edition_overview(edition: Edition) -> EditionOverview:
         accessibility_needs=accessibility,
         dietary_requirements=sorted(dietary.items(), key=lambda item: (-item[1], item[0])),
     )
+
+
+# --- One registration in the back office: its history and the organisers' actions ----------
+
+# What an organiser may do to one registration, in the order the page offers them.
+CANCEL = "cancel"
+RESEND_LINK = "resend_link"
+CONFIRM_OVERRIDE = "confirm_override"
+CONFIRM_VOUCHED = "confirm_vouched"
+UNDO_CHECK_IN = "undo_check_in"
+ORGANISER_ACTIONS = (CONFIRM_VOUCHED, CONFIRM_OVERRIDE, RESEND_LINK, UNDO_CHECK_IN, CANCEL)
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One change of a registration's state, as its timestamps tell it."""
+
+    at: datetime
+    event: str  # registered, waitlisted, confirmed, promoted, confirmed_override, ...
+
+
+class AlreadyRegistered(DomainError):
+    """The address already holds an active registration of the edition (its reference, to link)."""
+
+    def __init__(self, reference: str):
+        super().__init__("email", _l("This address already holds a registration for this edition."))
+        self.reference = reference
+
+
+def registration_of_edition(year: int, reference: str) -> sa.Select[tuple[Registration]]:
+    """The query for the registration with ``reference`` in the edition of ``year``, erased too."""
+    return (
+        sa.select(Registration)
+        .join(Registration.edition)
+        .where(Edition.year == year, Registration.reference == reference.strip().upper())
+    )
+
+
+def registration_history(registration: Registration) -> list[HistoryEvent]:
+    """The changes of state the registration's timestamps record, the oldest first.
+
+    A confirmation after a time on the waiting list is a promotion. An undone check-in
+    leaves no time behind: the audit log keeps it.
+    """
+    events = [HistoryEvent(registration.created_at, "registered")]
+    if registration.waitlisted_at is not None:
+        events.append(HistoryEvent(registration.waitlisted_at, "waitlisted"))
+    if registration.confirmed_at is not None:
+        if registration.override:
+            event = "confirmed_override"
+        elif registration.waitlisted_at is not None:
+            event = "promoted"
+        else:
+            event = "confirmed"
+        events.append(HistoryEvent(registration.confirmed_at, event))
+    if registration.checked_in_at is not None:
+        events.append(HistoryEvent(registration.checked_in_at, "checked_in"))
+    if registration.cancelled_at is not None:
+        events.append(HistoryEvent(registration.cancelled_at, "cancelled"))
+    if registration.erased_at is not None:
+        events.append(HistoryEvent(registration.erased_at, "erased"))
+    # A stable sort: events recorded at the same moment keep the order above.
+    return sorted(events, key=lambda event: event.at)
+
+
+def organiser_actions(registration: Registration, now: datetime | None = None) -> tuple[str, ...]:
+    """The actions that fit the registration's state, in the order a page offers them."""
+    if registration.erased_at is not None:
+        return ()
+    status = registration.status
+    ongoing = not registration.edition.is_past(local_today())
+    fits = {
+        CONFIRM_VOUCHED: ongoing
+        and status == UNCONFIRMED
+        and can_still_confirm(registration.edition, now),
+        CONFIRM_OVERRIDE: ongoing and status in (UNCONFIRMED, WAITLISTED),
+        RESEND_LINK: ongoing and status in ACTIVE_STATUSES,
+        UNDO_CHECK_IN: registration.checked_in_at is not None,
+        CANCEL: ongoing and status in ACTIVE_STATUSES,
+    }
+    return tuple(action for action in ORGANISER_ACTIONS if fits[action])
+
+
+def send_new_link(registration: Registration) -> Registration:
+    """E-mail the attendee a fresh manage link at an organiser's request (revokes the old one)."""
+    _check_not_past(registration)
+    _check_not_erased(registration)
+    if registration.status not in ACTIVE_STATUSES:
+        raise DomainError(None, REFUSALS[registration.status])
+    return _resend_link(registration).registration
+
+
+def undo_check_in(registration: Registration) -> Registration:
+    """Take back a check-in recorded by mistake: the attendee has not arrived after all."""
+    _check_not_erased(registration)
+    undone = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.id == registration.id, Registration.checked_in_at.is_not(None))
+        .values(checked_in_at=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(registration, ["checked_in_at", "updated_at"])
+    if not undone:
+        raise DomainError(None, _l("This attendee is not checked in."))
+    return registration
+
+
+def add_registration(
+    edition: Edition,
+    details: RegistrationDetails,
+    override: bool = False,
+    now: datetime | None = None,
+) -> Registration:
+    """An organiser registers someone (a guest, a walk-in): confirmed at once, and told.
+
+    Open or closed form alike, until the colloquium's day is over. A free seat is taken as
+    usual; without one the registration is confirmed over capacity only when ``override``
+    says so. The organiser vouches for the address and for the person's consent.
+    """
+    now = now or utcnow()
+    if edition.is_past(local_today()):
+        raise DomainError(None, _l("The colloquium has taken place: this can no longer change."))
+    _check_details(details)
+    email = people.checked_email(details.email)
+    existing = _active_registration(edition, email)
+    if existing is not None:
+        raise AlreadyRegistered(existing.reference)
+    registration = Registration(
+        edition_id=edition.id,
+        edition=edition,
+        reference=_new_reference(edition),
+        status=UNCONFIRMED,
+        first_name=people.clean_name(details.first_name),
+        last_name=people.clean_name(details.last_name),
+        email=email,
+        organisation=people.clean_name(details.organisation),
+        attendee_type=details.attendee_type,
+        language=details.language,
+        accessibility_needs=details.accessibility_needs.strip(),
+        dietary_requirements=details.dietary_requirements.strip(),
+        consent_privacy=True,
+        privacy_policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
+        consented_at=now,
+        consent_contact=details.consent_contact,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except IntegrityError:
+        # The same address was added at once by someone else (or registered online).
+        existing = _active_registration(edition, email)
+        if existing is None:
+            raise
+        raise AlreadyRegistered(existing.reference) from None
+    registration.token_hash = hash_token(manage_token(registration))
+    seated = _take_seat(edition)
+    if not seated:
+        _lock_edition(edition)
+        seated = _take_seat(edition)
+    if not seated and not override:
+        raise DomainError(
+            "override",
+            _l("Every seat is taken: tick this box to confirm this person over capacity."),
+        )
+    registration.override = not seated
+    registration.status = CONFIRMED
+    registration.confirmed_at = now
+    db.session.flush()
+    notifications.send_confirmed(registration)
+    return registration
+
+
+def _check_not_erased(registration: Registration) -> None:
+    if registration.erased_at is not None:
+        raise DomainError(None, _l("This registration's personal data has been erased."))
 
 
 # --- Check-in at the door and badges -------------------------------------------------------

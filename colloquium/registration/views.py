@@ -14,12 +14,12 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import NotFound
 
 from colloquium.clock import local_today, utcnow
 from colloquium.editions import services as editions
@@ -32,6 +32,8 @@ from colloquium.registration.models import Registration
 from colloquium.security import private
 
 bp = Blueprint("registration", __name__)
+
+SENT_TO = "registration_sent_to"
 
 DETAIL_FIELDS = (
     "first_name",
@@ -73,19 +75,28 @@ def _register_form(edition, form: RegistrationForm, validate: bool, expired: boo
     if validate and form.validate():
         if form.website.data:
             # A bot filled the hidden field: it sees the usual answer, nothing is recorded.
-            return redirect(url_for("registration.submitted"))
+            return _sent_to(form.email.data)
         with transaction(form) as outcome:
             services.register(edition, _details(form))
         if outcome.ok:
-            return redirect(url_for("registration.submitted"))
+            return _sent_to(form.email.data)
     page = render_template("registration/register.html", edition=edition, form=form)
     return page, 400 if expired else 200
 
 
+def _sent_to(email: str) -> Response:
+    # The "sent" page names the address typed, carried in the signed session cookie and
+    # never in the URL (addresses in URLs end up in logs). A new and an already registered
+    # address get the same page: it only echoes what the person typed.
+    session[SENT_TO] = email
+    return redirect(url_for("registration.submitted"))
+
+
 @bp.get("/register/sent")
+@private
 def submitted():
     """Check your mailbox: the same page whether the address was new or not."""
-    return render_template("registration/submitted.html")
+    return render_template("registration/submitted.html", email=session.pop(SENT_TO, None))
 
 
 @bp.route("/registration/resend", methods=["GET", "POST"])
@@ -108,11 +119,16 @@ def _registration(token: str) -> Registration:
     """The registration of this manage token, or the "unknown link" page (404)."""
     registration = services.find_by_token(token)
     if registration is None:
-        page = render_template("registration/unknown_link.html", form=ResendLinkForm())
-        response = make_response(page, 404)
-        response.headers["Cache-Control"] = "no-store"  # it carries a form's CSRF token
-        abort(response)
+        abort(_unknown_link())
     return registration
+
+
+def _unknown_link() -> Response:
+    """The page of a replaced or unknown link: why, and the form for a new one (404)."""
+    page = render_template("registration/unknown_link.html", form=ResendLinkForm())
+    response = make_response(page, 404)
+    response.headers["Cache-Control"] = "no-store"  # it carries a form's CSRF token
+    return response
 
 
 @bp.get("/registration/<token>")
@@ -228,12 +244,18 @@ def csrf_failure(error: CSRFError):
         if edition is not None and edition.registration_state(utcnow()) == "open":
             form = RegistrationForm(meta={"csrf": False})
             return _register_form(edition, form, validate=False, expired=True)
+    if request.endpoint == "registration.resend":
+        # The lost-link form had expired: ask again, the address kept, nothing sent.
+        form = ResendLinkForm(meta={"csrf": False})
+        form.form_errors.append(_expired_message())
+        return render_template("registration/resend.html", form=form), 400
     token = (request.view_args or {}).get("token")
     if token is None:
         return redirect(url_for("registration.register"))
     registration = services.find_by_token(token)
     if registration is None:
-        return current_app.handle_http_exception(NotFound())
+        # The same page as following the dead link: a failed CSRF check tells nothing more.
+        return _unknown_link()
     if request.endpoint == "registration.edit":
         form = DetailsForm(meta={"csrf": False})
         return _edit_form(registration, token, form, validate=False, expired=True)
