@@ -54,7 +54,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from colloquium.programme.admin import bp as programme_admin_bp
     from colloquium.programme.exports import bp as programme_exports_bp
     from colloquium.programme.views import bp as programme_bp
-    from colloquium.registration.admin import check_in_bp
+    from colloquium.registration.admin import badges_bp, check_in_bp
     from colloquium.registration.admin import messages_bp as messages_admin_bp
     from colloquium.registration.admin import registrations_bp as registrations_admin_bp
     from colloquium.registration.views import bp as registration_bp
@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(editions_admin_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(check_in_bp)
+    app.register_blueprint(badges_bp)
     app.register_blueprint(registrations_admin_bp)
     app.register_blueprint(messages_admin_bp)
     app.register_blueprint(audit_admin_bp)

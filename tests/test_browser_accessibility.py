@@ -35,6 +35,8 @@ BACK_OFFICE = [
     "/admin/users/",
     "/admin/programme/",
     "/admin/check-in/",
+    "/admin/check-in/?q=a",
+    "/admin/badges/",
     "/admin/registrations/",
     "/admin/audit/",
     "/admin/mail/",

@@ -97,8 +97,12 @@ def test_checking_in_once(app, door):
     assert response.status_code == 302
     first = _arrived(door["confirmed"])
     assert first is not None
+    # Back at the search box, for the next person at the door.
+    assert response.headers["Location"].endswith("/admin/check-in/")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Ada is checked in." in page and "Already checked in on" in page
+    assert "Ada Lovelace is checked in." in page
+    page = client.get(f"/admin/check-in/{door['confirmed']}?lang=en").get_data(as_text=True)
+    assert "Already checked in on" in page
     assert ">Check in</button>" not in page
 
     response = client.post(
@@ -156,4 +160,4 @@ def test_check_in_page_runs_a_fixed_number_of_queries(app, door, count_queries):
     client = _client(app, "organiser")
     with count_queries() as queries:
         assert client.get(f"/admin/check-in/{door['confirmed']}").status_code == 200
-    assert len(queries) == 2, queries  # the account, the registration with its edition
+    assert len(queries) == 3, queries  # the account, the registration with its edition, the count

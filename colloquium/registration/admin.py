@@ -1,4 +1,5 @@
-"""Organisers' registration pages: the list and its export, checking in, messages, reminders."""
+"""Organisers' registration pages: the list and its export, one registration, checking in,
+badges, messages and reminders."""
 
 from flask import (
     Blueprint,
@@ -12,6 +13,7 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from colloquium.audit import services as audit
 from colloquium.clock import local_today
@@ -25,6 +27,7 @@ from colloquium.registration.forms import (
     LANGUAGE_CHOICES,
     STATUS_CHOICES,
     AddRegistrationForm,
+    BadgeFilterForm,
     CheckInForm,
     CheckInLookupForm,
     MessageForm,
@@ -39,17 +42,39 @@ check_in_bp = Blueprint("check_in", __name__, url_prefix="/admin/check-in")
 registrations_bp = Blueprint("registrations_admin", __name__, url_prefix="/admin/registrations")
 
 
+def _door_search_form() -> CheckInLookupForm:
+    """The search form from ``?q=``, or from the older ``?reference=`` of bookmarked links."""
+    if "q" not in request.args and "reference" in request.args:
+        return CheckInLookupForm(MultiDict({"q": request.args["reference"]}))
+    return CheckInLookupForm(request.args)
+
+
 @check_in_bp.get("/")
 @organiser_required
 def lookup():
-    """Find a registration by the reference printed under its QR code."""
-    form = CheckInLookupForm(request.args)
-    if "reference" in request.args and form.validate():
-        reference = form.reference.data.strip().upper()
-        if services.find_by_reference(reference) is not None:
-            return redirect(url_for("check_in.attendee", reference=reference))
-        form.reference.errors.append(_("No registration has this reference."))
-    return render_template("registration/check_in_lookup.html", form=form)
+    """Find an attendee by reference, scanned QR code or part of a name, e-mail, organisation."""
+    form = _door_search_form()
+    edition = current_edition()
+    matches = None
+    if ("q" in request.args or "reference" in request.args) and form.validate():
+        reference = services.reference_from_search(form.q.data)
+        found = services.find_by_reference(reference) if reference else None
+        if found is not None and found.erased_at is None:
+            return redirect(url_for("check_in.attendee", reference=found.reference))
+        if found is not None:
+            form.q.errors.append(_("This registration was cancelled and its details erased."))
+        elif services.looks_like_reference(form.q.data):
+            form.q.errors.append(_("No registration has this reference."))
+        elif edition is not None:
+            matches = services.search_at_the_door(edition, form.q.data)
+    return render_template(
+        "registration/check_in_lookup.html",
+        form=form,
+        edition=edition,
+        count=services.door_count(edition) if edition is not None else None,
+        matches=matches,
+        limit=services.DOOR_MATCHES,
+    )
 
 
 @check_in_bp.get("/<reference>")
@@ -61,6 +86,7 @@ def attendee(reference: str):
         "registration/check_in.html",
         registration=registration,
         form=CheckInForm(),
+        count=services.door_count(registration.edition),
         attendee_types={choice.value: choice.label for choice in ATTENDEE_TYPE_CHOICES},
     )
 
@@ -69,15 +95,20 @@ def attendee(reference: str):
 @organiser_required
 @form_view
 def record_arrival(reference: str):
-    """Record that this attendee has arrived (once, and only with a seat)."""
+    """Record that this attendee has arrived (once, and only with a seat), then search again."""
     registration = db.first_or_404(services.attendee_with_reference(reference))
     form = CheckInForm()
     if not form.validate():
         flash(_("The page had expired: please press the button again."), "error")
-    else:
-        arrived = _("%(name)s is checked in.", name=registration.first_name)
-        with transaction(success=arrived):
-            services.check_in(registration)
+        return redirect(url_for("check_in.attendee", reference=registration.reference))
+    name = f"{registration.first_name} {registration.last_name}"
+    with transaction(success=_("%(name)s is checked in.", name=name)) as outcome:
+        services.check_in(registration)
+        audit.record(
+            current_user, "registrations.check_in", f"registration:{registration.reference}", {}
+        )
+    if outcome.ok:
+        return redirect(url_for("check_in.lookup"))
     return redirect(url_for("check_in.attendee", reference=registration.reference))
 
 
@@ -413,3 +444,37 @@ def send_reminders(year: int):
         if outcome.ok:
             flash(messages.describe_reminders(result, messages.reminder_days()), "success")
     return redirect(url_for("messages_admin.compose", year=year, _anchor="reminders"))
+
+
+# --- Badges --------------------------------------------------------------------------------
+
+badges_bp = Blueprint("badges", __name__, url_prefix="/admin/badges")
+
+
+@badges_bp.get("/", endpoint="index")
+@organiser_required
+def current_badges():
+    """Go to the current edition's badges, or say that there is no edition yet."""
+    edition = current_edition()
+    if edition is None:
+        return render_template("registration/badges_no_edition.html")
+    return redirect(url_for("badges.for_edition", year=edition.year))
+
+
+@badges_bp.get("/<int:year>")
+@organiser_required
+def for_edition(year: int):
+    """The confirmed attendees' badges, eight to an A4 sheet, filtered by type or name."""
+    edition = db.first_or_404(edition_of_year(year))
+    form = BadgeFilterForm(request.args)
+    form.validate()
+    attendee_type = "" if form.type.errors else form.type.data or ""
+    text = "" if form.q.errors else form.q.data or ""
+    return render_template(
+        "registration/badges.html",
+        edition=edition,
+        form=form,
+        badges=services.badges(edition, attendee_type=attendee_type or None, text=text),
+        filtered=bool(attendee_type or text),
+        attendee_types={choice.value: choice.label for choice in ATTENDEE_TYPE_CHOICES},
+    )

@@ -110,15 +110,22 @@ class ResendLinkForm(Form):
 
 
 class CheckInLookupForm(Form):
-    """Type a registration's reference when its QR code cannot be scanned."""
+    """The door's one search box: a reference, a scanned QR code, or part of a name."""
 
     class Meta:
         csrf = False  # a GET search that changes nothing
 
-    reference = StringField(
-        _l("Reference"),
-        description=_l("As printed under the QR code, e.g. OCT27-7K4QX."),
-        validators=[DataRequired(REQUIRED), Length(max=20)],
+    q = StringField(
+        _l("Name, e-mail, organisation or reference"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        description=_l(
+            "Part of a name is enough, accents or not; or the reference printed under the "
+            "QR code, e.g. OCT27-7K4QX; or scan the QR code."
+        ),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=200, message=_l("Type at most 200 characters.")),
+        ],
     )
 
 
@@ -342,4 +349,22 @@ class RemindersForm(Form):
     confirm = BooleanField(
         _l("I am sure: send the reminder to the confirmed attendees who have not had it"),
         validators=[DataRequired(_l("Tick the box to send the reminders."))],
+    )
+
+
+class BadgeFilterForm(Form):
+    """Which badges to print: one kind of attendee, or names holding some words."""
+
+    class Meta:
+        csrf = False  # a GET filter that changes nothing
+
+    type = SelectField(
+        _l("Attendee type"),
+        choices=[SelectChoice("", _l("Every type")), *ATTENDEE_TYPE_CHOICES],
+        validators=[Optional()],
+    )
+    q = StringField(
+        _l("Name"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Optional(), Length(max=100, message=_l("Type at most 100 characters."))],
     )

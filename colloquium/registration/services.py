@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
@@ -1214,3 +1215,121 @@ def add_registration(
 def _check_not_erased(registration: Registration) -> None:
     if registration.erased_at is not None:
         raise DomainError(None, _l("This registration's personal data has been erased."))
+
+
+# --- Check-in at the door and badges -------------------------------------------------------
+
+# How many registrations a name search at the door lists; more means "type more of the name".
+DOOR_MATCHES = 50
+# What the door's search looks through, besides the reference.
+DOOR_SEARCHED = ("first_name", "last_name", "email", "organisation")
+# A reference as printed under the QR code: "OCT27-7K4QX".
+REFERENCE_SHAPE = re.compile(rf"OCT\d{{2}}-[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}")
+
+
+@dataclass(frozen=True)
+class DoorCount:
+    """The door's live figure: how many of the confirmed attendees have arrived."""
+
+    checked_in: int
+    confirmed: int
+
+
+@dataclass(frozen=True)
+class DoorMatches:
+    """The registrations a search at the door found, and whether there were more."""
+
+    registrations: list[Registration]
+    more: bool
+
+
+def reference_from_search(text: str) -> str:
+    """The reference in what was typed or scanned: a reference, or the QR code's check-in URL.
+
+    The QR code carries ``…/admin/check-in/<reference>`` (``documents.check_in_url``): a
+    scanner that types what it reads into the search box gives that whole address.
+    """
+    text = text.strip()
+    if "/" in text:
+        path = text.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+        text = path.rsplit("/", 1)[-1]
+    return text.strip().upper()
+
+
+def looks_like_reference(text: str) -> bool:
+    """True when ``text`` is shaped like a reference (``OCT27-7K4QX``) or a check-in URL."""
+    return "/check-in/" in text or bool(REFERENCE_SHAPE.fullmatch(text.strip().upper()))
+
+
+def door_count(edition: Edition) -> DoorCount:
+    """How many confirmed attendees of ``edition`` are checked in, of how many (one query)."""
+    checked_in, confirmed = db.session.execute(
+        sa.select(sa.func.count(Registration.checked_in_at), sa.func.count()).where(
+            Registration.edition_id == edition.id,
+            Registration.status == CONFIRMED,
+            Registration.erased_at.is_(None),
+        )
+    ).one()
+    return DoorCount(checked_in=checked_in, confirmed=confirmed)
+
+
+def _matching_words(text: str, columns) -> list:
+    """One condition per word of ``text``: each word is in one of ``columns``, folded."""
+    words = (fold_text(text) or "").split()
+    return [
+        sa.or_(*(fold(column).contains(word, autoescape=True) for column in columns))
+        for word in words
+    ]
+
+
+def _french_order(query: sa.Select) -> sa.Select:
+    return query.order_by(
+        fold(Registration.last_name),
+        fold(Registration.first_name),
+        Registration.last_name,
+        Registration.first_name,
+        Registration.id,
+    )
+
+
+def search_at_the_door(edition: Edition, text: str, limit: int | None = None) -> DoorMatches:
+    """``edition``'s registrations whose name, e-mail or organisation holds every typed word.
+
+    Blind to case and accents ("helene" finds "Hélène"); every status is listed, so the
+    door sees who is cancelled or waiting; sorted by last name the French way (one query).
+    """
+    conditions = _matching_words(
+        text[:200], [getattr(Registration, name) for name in DOOR_SEARCHED]
+    )
+    if not conditions:
+        return DoorMatches(registrations=[], more=False)
+    limit = limit or DOOR_MATCHES
+    found = db.session.scalars(
+        _french_order(
+            sa.select(Registration).where(
+                Registration.edition_id == edition.id,
+                Registration.erased_at.is_(None),
+                *conditions,
+            )
+        ).limit(limit + 1)
+    ).all()
+    return DoorMatches(registrations=list(found[:limit]), more=len(found) > limit)
+
+
+def badges(
+    edition: Edition, attendee_type: str | None = None, text: str = ""
+) -> list[Registration]:
+    """The confirmed attendees of ``edition`` to print a badge for, by last name (one query).
+
+    ``attendee_type`` keeps one kind of attendee; ``text`` keeps the names holding every
+    typed word, blind to case and accents.
+    """
+    query = sa.select(Registration).where(
+        Registration.edition_id == edition.id,
+        Registration.status == CONFIRMED,
+        Registration.erased_at.is_(None),
+        *_matching_words(text[:200], (Registration.first_name, Registration.last_name)),
+    )
+    if attendee_type in ATTENDEE_TYPES:
+        query = query.where(Registration.attendee_type == attendee_type)
+    return list(db.session.scalars(_french_order(query)))
