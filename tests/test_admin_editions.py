@@ -270,6 +270,9 @@ def test_the_programme_pages_link_to_the_new_edition_form(app, organiser):
         ("/admin/associations/", "/admin/associations/"),
         ("/admin/users/invite", "/admin/users/"),
         ("/admin/audit/", "/admin/audit/"),
+        (f"/admin/messages/{COMING_YEAR}", "/admin/messages/"),
+        ("/admin/mail/", "/admin/mail/"),
+        ("/admin/resources/", "/admin/resources/"),
     ],
 )
 def test_every_back_office_page_has_its_menu_with_its_section_marked(app, organiser, url, section):
@@ -277,6 +280,6 @@ def test_every_back_office_page_has_its_menu_with_its_section_marked(app, organi
     client = _organiser_client(app)
     html = client.get(url).get_data(as_text=True)
     menu = html.split('<nav class="admin-nav"', 1)[1].split("</nav>", 1)[0]
-    assert menu.count("<li>") == 9
+    assert menu.count("<li>") == 12
     assert menu.count('aria-current="page"') == 1
     assert f'href="{section}" aria-current="page"' in menu
