@@ -171,7 +171,7 @@ def test_adding_takes_a_seat_mails_the_ticket_and_is_audit_logged(app, edition, 
     [entry] = _audit()
     assert (entry.action, entry.target, entry.actor_email) == (
         "registrations.add",
-        f"registration:{grace.reference}",
+        f"registration:{COMING_YEAR}/{grace.reference}",
         "organiser@example.org",
     )
     assert entry.details == {"edition": COMING_YEAR, "override": False}

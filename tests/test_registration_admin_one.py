@@ -294,7 +294,7 @@ def test_cancelling_promotes_the_waiting_list_and_tells_both(app, desk, sent_mai
     [entry] = _audit()
     assert (entry.action, entry.target, entry.actor_email) == (
         "registrations.cancel",
-        f"registration:{desk['bob']}",
+        f"registration:{COMING_YEAR}/{desk['bob']}",
         "organiser@example.org",
     )
     assert entry.details == {"from": "confirmed", "promoted": 1}
@@ -317,7 +317,7 @@ def test_resending_the_link_mails_a_new_one_and_revokes_the_old(app, desk, sent_
     [entry] = _audit()
     assert (entry.action, entry.target) == (
         "registrations.resend_link",
-        f"registration:{cyd.reference}",
+        f"registration:{COMING_YEAR}/{cyd.reference}",
     )
     assert entry.details == {"from": "waitlisted"}
     assert "A new manage link was e-mailed" in _flashes(client, desk["cyd"])
@@ -381,7 +381,7 @@ def test_undoing_a_check_in_lets_the_attendee_be_checked_in_again(app, desk, sen
     [entry] = _audit()
     assert (entry.action, entry.target, entry.details) == (
         "registrations.undo_check_in",
-        f"registration:{desk['ada']}",
+        f"registration:{COMING_YEAR}/{desk['ada']}",
         {"from": "confirmed"},
     )
     assert sent_mail == []

@@ -26,7 +26,7 @@ def index():
         {
             "entry": entry,
             "action": labels.action_label(entry.action),
-            "target": labels.describe_target(entry.target, entry.created_at),
+            "target": labels.describe_target(entry.target),
             "details": labels.describe_details(entry.action, entry.details or {}),
         }
         for entry in page.items

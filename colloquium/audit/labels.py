@@ -8,7 +8,6 @@ translated words and links when the page is shown. An unknown code is shown as i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import url_for
@@ -89,7 +88,7 @@ def action_label(action: str) -> str:
     return str(label) if label is not None else action
 
 
-def describe_target(target: str, recorded_at: datetime) -> Target:
+def describe_target(target: str) -> Target:
     """``edition:2027`` → “Edition 2027” with a link to its registrations, and so on."""
     kind, _separator, key = target.partition(":")
     if kind == "edition" and key.isdigit():
@@ -98,40 +97,26 @@ def describe_target(target: str, recorded_at: datetime) -> Target:
             url_for("registrations_admin.list_for_edition", year=int(key)),
         )
     if kind == "registration" and key:
-        return Target(
-            _("Registration %(reference)s", reference=key), _registration_url(key, recorded_at)
-        )
+        # "registration:<year>/<reference>": the page of one registration takes both.
+        year, _separator, reference = key.partition("/")
+        if year.isdigit() and reference:
+            return Target(
+                _("Registration %(reference)s", reference=reference),
+                url_for("registrations_admin.detail", year=int(year), reference=reference),
+            )
+        return Target(_("Registration %(reference)s", reference=key))
     if kind == "association" and key:
         return Target(
             _("Association %(slug)s", slug=key),
             url_for("associations_admin.history", slug=key),
         )
     if kind == "mail" and key:
-        return Target(_("Mail no. %(number)s", number=key))
+        return Target(_("Mail no. %(number)s", number=key), url_for("mail_admin.index"))
+    if target == "outbox":
+        return Target(_("Outbox"), url_for("mail_admin.index"))
     if kind == "brochure" and key:
-        return Target(_("Brochure no. %(number)s", number=key))
+        return Target(_("Brochure no. %(number)s", number=key), url_for("resources_admin.index"))
     return Target(target)
-
-
-def _registration_url(reference: str, recorded_at: datetime) -> str | None:
-    """The back-office page of one registration, found from its reference alone.
-
-    A reference starts with the last two digits of its edition's year (``OCT27-…``); of the
-    years ending so, the one nearest the day of the entry is the edition, since organisers act
-    on a registration around its colloquium. The path is written out here because the page
-    takes the year, which the target does not carry, and the audit log must not import the
-    registration domain (which writes to it) to look it up.
-    """
-    digits = reference[3:5]
-    if not reference.startswith("OCT") or not digits.isdigit():
-        return None
-    around = recorded_at.year
-    year = min(
-        (century + int(digits) for century in range(around // 100 * 100 - 100, around + 101, 100)),
-        key=lambda candidate: abs(candidate - around),
-    )
-    list_url = url_for("registrations_admin.list_for_edition", year=year)
-    return f"{list_url}/{reference}"
 
 
 def describe_details(action: str, details: dict) -> list[tuple[str, str]]:

@@ -105,7 +105,7 @@ def record_arrival(reference: str):
     with transaction(success=_("%(name)s is checked in.", name=name)) as outcome:
         services.check_in(registration)
         audit.record(
-            current_user, "registrations.check_in", f"registration:{registration.reference}", {}
+            current_user, "registrations.check_in", _audit_target(registration), {}
         )
     if outcome.ok:
         return redirect(url_for("check_in.lookup"))
@@ -199,7 +199,7 @@ def new(year: int):
             audit.record(
                 current_user,
                 "registrations.add",
-                f"registration:{registration.reference}",
+                _audit_target(registration),
                 {"edition": edition.year, "override": registration.override},
             )
         if outcome.ok:
@@ -299,7 +299,7 @@ def _organiser_action(year: int, reference: str, action: str):
         flash(_("This action does not fit the registration as it stands now."), "warning")
         return redirect(page)
     if request.method == "POST" and form.validate():
-        target = f"registration:{registration.reference}"
+        target = _audit_target(registration)
         before = registration.status
         with transaction() as outcome:
             details = {"from": before, **_act(action, registration)}
@@ -478,3 +478,8 @@ def for_edition(year: int):
         filtered=bool(attendee_type or text),
         attendee_types={choice.value: choice.label for choice in ATTENDEE_TYPE_CHOICES},
     )
+
+
+def _audit_target(registration) -> str:
+    """How the audit log names one registration: its edition's year and its reference."""
+    return f"registration:{registration.edition.year}/{registration.reference}"
