@@ -104,9 +104,7 @@ def record_arrival(reference: str):
     name = f"{registration.first_name} {registration.last_name}"
     with transaction(success=_("%(name)s is checked in.", name=name)) as outcome:
         services.check_in(registration)
-        audit.record(
-            current_user, "registrations.check_in", _audit_target(registration), {}
-        )
+        audit.record(current_user, "registrations.check_in", _audit_target(registration), {})
     if outcome.ok:
         return redirect(url_for("check_in.lookup"))
     return redirect(url_for("check_in.attendee", reference=registration.reference))
