@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from colloquium.accounts import login as accounts_login
     from colloquium.db import init_database
     from colloquium.extensions import csrf, db, limiter, mail, migrate
+    from colloquium.markdown import render_markdown
 
     log_redaction.init_app(app)
     routing.init_app(app)  # before any rule is added: the rules use its converters
@@ -35,6 +36,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     mail.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
+    app.jinja_env.filters["markdown"] = render_markdown
     # Before security: its headers are then set before Flask-Login's cookie hook runs.
     accounts_login.init_app(app)
     security.init_app(app)

@@ -95,6 +95,43 @@ def search_argument(name: str = "q", max_length: int = 100) -> str:
     return CONTROL_CHARACTERS.sub("", request.args.get(name, ""))[:max_length]
 
 
+LANGUAGE_NAMES = {"fr": _l("in French"), "en": _l("in English")}
+WRITE_IN_ONE_LANGUAGE = _l("Write it in French or in English (or both).")
+
+
+def in_both_languages(
+    field_class: type[Field], label, *, required: bool = False, validators=(), **options
+) -> tuple[Any, Any]:
+    """The two fields of a text written in French and English: ``<name>_fr``, ``<name>_en``.
+
+    Both get the same checks; when the text is ``required``, one of the two is enough (the
+    message goes next to the French field). Each input carries its ``lang`` attribute, so
+    spell-checkers and screen readers use the right language.
+    """
+    fields = []
+    for code in ("fr", "en"):
+        checks = [*validators]
+        if required and code == "fr":
+            checks.insert(0, _one_language_required)
+        render_kw = {**options.pop("render_kw", {}), "lang": code}
+        fields.append(
+            field_class(
+                _l("%(label)s (%(language)s)", label=label, language=LANGUAGE_NAMES[code]),
+                validators=checks,
+                render_kw=render_kw,
+                **options,
+            )
+        )
+    return fields[0], fields[1]
+
+
+def _one_language_required(form, field) -> None:
+    """A required text: at least one of its two languages is filled in."""
+    twin = form[field.name[: -len("_fr")] + "_en"]
+    if not (field.data or "").strip() and not (twin.data or "").strip():
+        raise StopValidation(str(WRITE_IN_ONE_LANGUAGE))
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several choices shown as a group of checkboxes (no JavaScript needed)."""
 

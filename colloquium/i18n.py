@@ -1,5 +1,7 @@
-"""Language choice (``?lang=`` cookie, then Accept-Language, French) and formats of dates, sizes."""
+"""Language choice (``?lang=`` cookie, then Accept-Language, French), formats of dates and
+sizes, and texts people write in French and in English (``<field>_fr``, ``<field>_en``)."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
 
@@ -43,6 +45,69 @@ def url_in_language(code: str) -> str:
     if request.endpoint and request.url_rule is not None:
         return url_for(request.endpoint, **view_args, **args)
     return "?" + urlencode(args, doseq=True)
+
+
+CONTENT_LANGUAGES = ("fr", "en")
+
+
+def page_language() -> str:
+    """The language the page (or the mail being rendered) is in: ``fr`` or ``en``."""
+    locale = get_locale()
+    language = locale.language if locale is not None else ""
+    return language if language in CONTENT_LANGUAGES else CONTENT_LANGUAGES[0]
+
+
+@dataclass(frozen=True)
+class Written:
+    """A text people wrote, as shown in some language: the text and the language it is in.
+
+    ``foreign`` is true when only the other language was filled in: the page then marks the
+    text with its ``lang`` attribute, so that screen readers switch voice.
+    """
+
+    text: str
+    language: str
+    foreign: bool = False
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+def written(thing, field: str, language: str | None = None) -> Written:
+    """``thing.<field>_<language>``, else the other language's text, else an empty text."""
+    language = language if language in CONTENT_LANGUAGES else page_language()
+    other = next(code for code in CONTENT_LANGUAGES if code != language)
+    text = getattr(thing, f"{field}_{language}") or ""
+    if text.strip():
+        return Written(text, language)
+    fallback = getattr(thing, f"{field}_{other}") or ""
+    if fallback.strip():
+        return Written(fallback, other, foreign=True)
+    return Written("", language)
+
+
+def in_both_languages(thing, field: str, language: str | None = None) -> dict[str, str]:
+    """The open-data form of a text: in ``language`` (else the other) and both beside it."""
+    texts = {f"{field}_{code}": getattr(thing, f"{field}_{code}") or "" for code in ("fr", "en")}
+    return {field: written(thing, field, language).text, **texts}
+
+
+def missing_languages(thing, fields: tuple[str, ...]) -> list[str]:
+    """The languages some of ``fields`` lack while the other language has them (for organisers)."""
+    missing = []
+    for code in CONTENT_LANGUAGES:
+        other = next(language for language in CONTENT_LANGUAGES if language != code)
+        for field in fields:
+            if (
+                not (getattr(thing, f"{field}_{code}") or "").strip()
+                and (getattr(thing, f"{field}_{other}") or "").strip()
+            ):
+                missing.append(code)
+                break
+    return missing
 
 
 def long_date(value: date | datetime, weekday: bool = False) -> str:
@@ -92,6 +157,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["long_datetime"] = long_datetime
     app.jinja_env.filters["time_of_day"] = time_of_day
     app.jinja_env.filters["file_size"] = file_size
+    app.jinja_env.filters["written"] = written
+    app.jinja_env.globals["missing_languages"] = missing_languages
 
     @app.context_processor
     def _language_context():
