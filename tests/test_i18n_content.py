@@ -94,9 +94,7 @@ def test_a_required_text_needs_one_of_its_two_languages(app, data, valid):
         form = _TitleForm()
         assert form.validate() is valid
         if not valid:
-            assert form.title_fr.errors == [
-                "Écrivez-le en français ou en anglais (ou les deux)."
-            ]
+            assert form.title_fr.errors == ["Écrivez-le en français ou en anglais (ou les deux)."]
             assert form.title_en.errors == []
 
 
