@@ -102,6 +102,21 @@ class RegistrationForm(DetailsForm):
     # Left empty by people (it is hidden from them); bots fill in every field they find.
     website = StringField(_l("Leave this field empty"))
 
+    def registration_details(self) -> RegistrationDetails:
+        """The person's details as the registration services take them."""
+        return RegistrationDetails(
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            email=self.email.data,
+            organisation=self.organisation.data or "",
+            attendee_type=self.attendee_type.data,
+            language=self.language.data,
+            accessibility_needs=self.accessibility_needs.data or "",
+            dietary_requirements=self.dietary_requirements.data or "",
+            consent_privacy=self.consent_privacy.data,
+            consent_contact=self.consent_contact.data,
+        )
+
 
 class ResendLinkForm(Form):
     """Ask for a new link to one's registration, by the address it was made with."""
@@ -262,21 +277,6 @@ class AddRegistrationForm(RegistrationForm):
         ),
     )
     website = None  # no honeypot: only organisers see this form
-
-    def registration_details(self) -> RegistrationDetails:
-        """The person's details as the registration services take them."""
-        return RegistrationDetails(
-            first_name=self.first_name.data,
-            last_name=self.last_name.data,
-            email=self.email.data,
-            organisation=self.organisation.data or "",
-            attendee_type=self.attendee_type.data,
-            language=self.language.data,
-            accessibility_needs=self.accessibility_needs.data or "",
-            dietary_requirements=self.dietary_requirements.data or "",
-            consent_privacy=self.consent_privacy.data,
-            consent_contact=self.consent_contact.data,
-        )
 
 
 class OrganiserActionForm(Form):

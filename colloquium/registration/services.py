@@ -115,26 +115,7 @@ def register(
     existing = _active_registration(edition, email)
     if existing is not None:
         return _resend_link(existing)
-    registration = Registration(
-        edition_id=edition.id,
-        edition=edition,
-        reference=_new_reference(edition),
-        status=UNCONFIRMED,
-        first_name=people.clean_name(details.first_name),
-        last_name=people.clean_name(details.last_name),
-        email=email,
-        organisation=people.clean_name(details.organisation),
-        attendee_type=details.attendee_type,
-        language=details.language,
-        accessibility_needs=details.accessibility_needs.strip(),
-        dietary_requirements=details.dietary_requirements.strip(),
-        consent_privacy=True,
-        privacy_policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
-        consented_at=now,
-        consent_contact=details.consent_contact,
-        created_at=now,
-        updated_at=now,
-    )
+    registration = _new_registration(edition, details, email, now)
     try:
         with db.session.begin_nested():
             db.session.add(registration)
@@ -536,6 +517,32 @@ def _resend_link(registration: Registration) -> Submission:
     db.session.flush()
     notifications.send_manage_link(registration)
     return Submission(registration, created=False)
+
+
+def _new_registration(
+    edition: Edition, details: RegistrationDetails, email: str, now: datetime
+) -> Registration:
+    """An unconfirmed registration of ``details``, its consent recorded, not yet added."""
+    return Registration(
+        edition_id=edition.id,
+        edition=edition,
+        reference=_new_reference(edition),
+        status=UNCONFIRMED,
+        first_name=people.clean_name(details.first_name),
+        last_name=people.clean_name(details.last_name),
+        email=email,
+        organisation=people.clean_name(details.organisation),
+        attendee_type=details.attendee_type,
+        language=details.language,
+        accessibility_needs=details.accessibility_needs.strip(),
+        dietary_requirements=details.dietary_requirements.strip(),
+        consent_privacy=True,
+        privacy_policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
+        consented_at=now,
+        consent_contact=details.consent_contact,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _new_reference(edition: Edition) -> str:
@@ -1165,26 +1172,7 @@ def add_registration(
     existing = _active_registration(edition, email)
     if existing is not None:
         raise AlreadyRegistered(existing.reference)
-    registration = Registration(
-        edition_id=edition.id,
-        edition=edition,
-        reference=_new_reference(edition),
-        status=UNCONFIRMED,
-        first_name=people.clean_name(details.first_name),
-        last_name=people.clean_name(details.last_name),
-        email=email,
-        organisation=people.clean_name(details.organisation),
-        attendee_type=details.attendee_type,
-        language=details.language,
-        accessibility_needs=details.accessibility_needs.strip(),
-        dietary_requirements=details.dietary_requirements.strip(),
-        consent_privacy=True,
-        privacy_policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
-        consented_at=now,
-        consent_contact=details.consent_contact,
-        created_at=now,
-        updated_at=now,
-    )
+    registration = _new_registration(edition, details, email, now)
     try:
         with db.session.begin_nested():
             db.session.add(registration)

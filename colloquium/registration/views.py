@@ -77,7 +77,7 @@ def _register_form(edition, form: RegistrationForm, validate: bool, expired: boo
             # A bot filled the hidden field: it sees the usual answer, nothing is recorded.
             return _sent_to(form.email.data)
         with transaction(form) as outcome:
-            services.register(edition, _details(form))
+            services.register(edition, form.registration_details())
         if outcome.ok:
             return _sent_to(form.email.data)
     page = render_template("registration/register.html", edition=edition, form=form)
@@ -293,21 +293,6 @@ def _confirmed_message(registration: Registration) -> str:
     return _(
         "Thank you: your address is confirmed. Every seat is taken, so you are on the "
         "waiting list; we will write to you as soon as a seat is yours."
-    )
-
-
-def _details(form: RegistrationForm) -> services.RegistrationDetails:
-    return services.RegistrationDetails(
-        first_name=form.first_name.data,
-        last_name=form.last_name.data,
-        email=form.email.data,
-        organisation=form.organisation.data or "",
-        attendee_type=form.attendee_type.data,
-        language=form.language.data,
-        accessibility_needs=form.accessibility_needs.data or "",
-        dietary_requirements=form.dietary_requirements.data or "",
-        consent_privacy=form.consent_privacy.data,
-        consent_contact=form.consent_contact.data,
     )
 
 
