@@ -45,8 +45,11 @@ class UTCDateTime(sa.TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
+# French is typed with the straight apostrophe and printed with the curly one (U+2019):
+# "d'asile" finds "d\u2019Asile" and the other way round.
+_APOSTROPHES = {"\u2019": "'"}
 # Letters NFKD does not split: "oeuvre" finds "Œuvre", "aerien" finds "Ærien".
-_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", **_APOSTROPHES})
 
 
 def fold_text(text: str | None) -> str | None:
@@ -82,8 +85,16 @@ def _postgresql_fold_tables() -> tuple[list[tuple[str, str]], str, str]:
             targets.append(folded)
         else:
             expansions.append((char, folded))
+    for char, folded in _APOSTROPHES.items():
+        sources.append(char)
+        targets.append(folded)
     marks = "".join(chr(code) for code in range(0x300, 0x370))
     return expansions, "".join(sources) + marks, "".join(targets)
+
+
+def _sql_text(text: str) -> sa.ColumnElement:
+    """``text`` as a literal in the statement (quotes doubled), so it stays cacheable."""
+    return sa.literal_column("'" + text.replace("'", "''") + "'")
 
 
 _PG_EXPANSIONS, _PG_SOURCES, _PG_TARGETS = _postgresql_fold_tables()
@@ -93,15 +104,8 @@ _PG_EXPANSIONS, _PG_SOURCES, _PG_TARGETS = _postgresql_fold_tables()
 def _fold_on_postgresql(element, compiler, **kw):
     expression = next(iter(element.clauses))
     for char, folded in _PG_EXPANSIONS:
-        expression = sa.func.replace(
-            expression, sa.literal_column(f"'{char}'"), sa.literal_column(f"'{folded}'")
-        )
-    # The expansions and the table hold no quote: literal SQL keeps the statement cacheable.
-    expression = sa.func.translate(
-        expression,
-        sa.literal_column(f"'{_PG_SOURCES}'"),
-        sa.literal_column(f"'{_PG_TARGETS}'"),
-    )
+        expression = sa.func.replace(expression, _sql_text(char), _sql_text(folded))
+    expression = sa.func.translate(expression, _sql_text(_PG_SOURCES), _sql_text(_PG_TARGETS))
     return compiler.process(sa.func.lower(expression), **kw)
 
 
