@@ -75,7 +75,7 @@ FOLDED = {
     "Łódź Ñandú Søren Ĳssel": "łodz nandu søren ijssel",
     "e\u0301te\u0301 (decomposed)": "ete (decomposed)",
     "100% _x_": "100% _x_",
-    "Foyer d’Asile": "foyer d'asile",
+    "Foyer d\u2019Asile": "foyer d'asile",
     "l'Aube": "l'aube",
 }
 
