@@ -103,6 +103,34 @@ def drop_everything(engine: sa.Engine) -> None:
     metadata.drop_all(bind=engine)
 
 
+# On PostgreSQL, rebuilding the schema for every test costs more than most tests: when the
+# previous test left the models' schema as create_all() made it, emptying its tables (and
+# restarting their ids) gives the same fresh database. A test that builds the schema
+# otherwise (the migration tests: create_schema=False) makes the next one rebuild it.
+_postgres_schema = {"pristine": False}
+
+
+def fresh_postgres_schema(engine: sa.Engine, create_schema: bool) -> None:
+    """Leave the test's PostgreSQL database empty: the models' tables, or none at all."""
+    tables = [table.name for table in db.metadata.sorted_tables]
+    if create_schema and _postgres_schema["pristine"]:
+        with engine.begin() as connection:
+            present = set(
+                connection.scalars(
+                    sa.text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+                )
+            )
+            if present == set(tables):
+                names = ", ".join(f'"{name}"' for name in tables)
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                return
+    _postgres_schema["pristine"] = False
+    drop_everything(engine)
+    if create_schema:
+        db.create_all()
+        _postgres_schema["pristine"] = True
+
+
 @pytest.fixture
 def instance_path(tmp_path):
     path = tmp_path / "instance"
@@ -130,18 +158,16 @@ def make_app(tmp_path, instance_path):
         on_postgres = settings["SQLALCHEMY_DATABASE_URI"] == POSTGRES_URL
         with app.app_context():
             if on_postgres:
-                drop_everything(db.engine)
-            if create_schema:
+                fresh_postgres_schema(db.engine, create_schema)
+            elif create_schema:
                 db.create_all()
         made.append((app, on_postgres))
         return app
 
     yield make
-    for app, on_postgres in made:
+    for app, _on_postgres in made:
         with app.app_context():
             db.session.remove()
-            if on_postgres:
-                drop_everything(db.engine)
             db.engine.dispose()
 
 
