@@ -28,8 +28,10 @@ def load_demo() -> Iterator[str]:
             year,
             EditionChanges(
                 capacity=DEMO_CAPACITY,
-                theme="Protéger les victimes, poursuivre les exploiteurs : dix ans d'engagements "
-                "européens à l'épreuve du terrain",
+                theme_fr="Protéger les victimes, poursuivre les exploiteurs\u00a0: dix ans "
+                "d\u2019engagements européens à l\u2019épreuve du terrain",
+                theme_en="Protecting victims, prosecuting exploiters: ten years of European "
+                "commitments put to the test on the ground",
                 venue_name="Maison de la Conférence (lieu fictif)",
                 venue_address="12 rue Imaginaire",
                 city="Paris",

@@ -26,7 +26,10 @@ FAR_YEAR = COMING_YEAR + 70  # far ahead, past 2038 (where time zone data may st
 
 
 def make_edition(year: int = COMING_YEAR, capacity: int = 100, **changes):
-    """A committed edition of ``year``."""
+    """A committed edition of ``year``; ``title=`` and ``theme=`` are the French texts."""
+    for text in ("title", "theme"):
+        if text in changes:
+            changes[f"{text}_fr"] = changes.pop(text)
     edition = editions.create_edition(year, editions.EditionChanges(capacity=capacity, **changes))
     db.session.commit()
     return edition

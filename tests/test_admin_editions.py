@@ -47,8 +47,10 @@ def _form(year: int, **values) -> dict:
     """Every field of the edition form, as a browser sends it."""
     return {
         "date": f"{year}-10-17",
-        "title": "",
-        "theme": "",
+        "title_fr": "",
+        "title_en": "",
+        "theme_fr": "",
+        "theme_en": "",
         "venue_name": "Maison de la Mutualité",
         "venue_address": "24 rue Saint-Victor",
         "city": "Paris",

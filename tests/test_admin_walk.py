@@ -85,7 +85,8 @@ def back_office(app):
     failed_mail = queue_mail("lost@example.org", "mail/test", "fr", {"recipient": "lost"})
     failed_mail.status, failed_mail.last_error = "failed", "550 5.1.1 No such user"
     brochure = brochures.add_brochure(
-        BrochureUpload("Guide fictif", "", "guide.pdf", draw_brochure([["Guide fictif"]])), None
+        BrochureUpload("Guide fictif", "", "", "", "guide.pdf", draw_brochure([["Guide fictif"]])),
+        None,
     )
     db.session.commit()
     return {

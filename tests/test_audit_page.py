@@ -302,8 +302,10 @@ def test_the_filtered_page_runs_a_fixed_number_of_queries(
 def _edition_form(year: int, **values) -> dict:
     return {
         "date": f"{year}-10-17",
-        "title": "",
-        "theme": "",
+        "title_fr": "",
+        "title_en": "",
+        "theme_fr": "",
+        "theme_en": "",
         "venue_name": "Maison de la Mutualité",
         "venue_address": "24 rue Saint-Victor",
         "city": "Paris",
@@ -348,12 +350,12 @@ def test_changing_an_edition_logs_the_names_of_the_fields_and_the_capacity(app, 
     )
     client = _client(app)
     url = f"/admin/editions/{COMING_YEAR}"
-    form = _edition_form(COMING_YEAR, city="Lyon", capacity="150", theme="Un thème secret")
+    form = _edition_form(COMING_YEAR, city="Lyon", capacity="150", theme_fr="Un thème secret")
     assert post_form(client, url, form).status_code == 302
     [entry] = _entries()
     assert (entry.action, entry.target) == ("editions.update", f"edition:{COMING_YEAR}")
     assert entry.details["capacity"] == {"old": 100, "new": 150}
-    assert set(entry.details["fields"]) >= {"theme", "city", "capacity"}
+    assert set(entry.details["fields"]) >= {"theme_fr", "city", "capacity"}
     assert "Lyon" not in str(entry.details) and "secret" not in str(entry.details)
     # Saving it again as it is changes nothing and logs nothing.
     assert post_form(client, url, form).status_code == 302

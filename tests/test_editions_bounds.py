@@ -93,7 +93,7 @@ def test_the_longest_accepted_values_are_saved(runner):
     db.session.expire_all()
     edition = services.get_edition(COMING_YEAR)
     assert (edition.capacity, len(edition.venue_address)) == (100_000, 300)
-    assert edition.theme == "Ligne une\n\tligne deux"
+    assert edition.theme_fr == "Ligne une\n\tligne deux"
 
 
 def test_the_service_refuses_the_same_values_for_any_caller(app):
@@ -110,7 +110,7 @@ def test_the_error_speaks_french_outside_the_command_line(app):
     from flask_babel import force_locale
 
     with pytest.raises(DomainError) as refused:
-        services.create_edition(COMING_YEAR, services.EditionChanges(title="x" * 201))
+        services.create_edition(COMING_YEAR, services.EditionChanges(title_fr="x" * 201))
     with force_locale("fr"):
         assert str(refused.value.message) == "Le titre peut compter au plus 200 caractères."
     with force_locale("en"):

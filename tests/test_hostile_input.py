@@ -82,7 +82,8 @@ def site(app):
     failed_mail = queue_mail("lost@example.org", "mail/test", "fr", {"recipient": "lost"})
     failed_mail.status, failed_mail.last_error = "failed", "550 5.1.1 No such user"
     brochure = brochures.add_brochure(
-        BrochureUpload("Guide fictif", "", "guide.pdf", draw_brochure([["Guide fictif"]])), None
+        BrochureUpload("Guide fictif", "", "", "", "guide.pdf", draw_brochure([["Guide fictif"]])),
+        None,
     )
     plausible = {
         "year": str(edition.year),

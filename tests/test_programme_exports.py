@@ -133,7 +133,11 @@ DOCUMENT = {
 EDITION = {
     "year": int,
     "title": str,
+    "title_fr": str,
+    "title_en": str,
     "theme": str,
+    "theme_fr": str,
+    "theme_en": str,
     "date": str,
     "timezone": str,
     "venue": dict,

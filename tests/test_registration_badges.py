@@ -153,7 +153,7 @@ def test_without_an_edition(app):
 
 
 def test_a_title_without_its_year_gets_the_year(organiser, hall):
-    hall.title = "Journée de l\u2019accueil"
+    hall.title_fr = "Journée de l\u2019accueil"
     db.session.commit()
     html = organiser.get(f"/admin/badges/{COMING_YEAR}?lang=en").get_data(as_text=True)
     assert f"Journée de l\u2019accueil · {COMING_YEAR}</p>" in html

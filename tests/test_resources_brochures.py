@@ -53,7 +53,9 @@ def png() -> bytes:
 
 
 def add(title="Guide", data=None, filename="guide.pdf") -> Brochure:
-    brochure = services.add_brochure(BrochureUpload(title, "", filename, data or pdf()), None)
+    brochure = services.add_brochure(
+        BrochureUpload(title, "", "", "", filename, data or pdf()), None
+    )
     db.session.commit()
     return brochure
 
@@ -73,8 +75,8 @@ def upload(client, data, filename="brochure.pdf", title="Guide de repérage", de
     boundary, body = encode_multipart(
         {
             "csrf_token": token,
-            "title": title,
-            "description": description,
+            "title_fr": title,
+            "description_fr": description,
             "file": FileStorage(io.BytesIO(data), filename, content_type="application/pdf"),
         }
     )
@@ -98,7 +100,7 @@ def test_a_brochure_uploaded_is_listed_and_downloaded_byte_for_byte(organiser, c
     response = upload(organiser, data, "Guide répérage (2026).pdf", description="Pour les équipes.")
     assert response.status_code == 302
     [brochure] = brochures()
-    assert (brochure.title, brochure.page_count, brochure.size) == (
+    assert (brochure.title_fr, brochure.page_count, brochure.size) == (
         "Guide de repérage",
         3,
         len(data),
@@ -115,8 +117,8 @@ def test_a_brochure_uploaded_is_listed_and_downloaded_byte_for_byte(organiser, c
     assert download.mimetype == "application/pdf"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert download.headers["Content-Disposition"] == (
-        'inline; filename="Guide reperage (2026).pdf"; '
-        "filename*=UTF-8''Guide%20r%C3%A9p%C3%A9rage%20%282026%29.pdf"
+        'inline; filename="Guide de reperage.pdf"; '
+        "filename*=UTF-8''Guide%20de%20rep%C3%A9rage.pdf"
     )
     assert "public" in download.headers["Cache-Control"]
     assert "max-age=3600" in download.headers["Cache-Control"]
@@ -172,7 +174,7 @@ def test_the_size_and_page_bounds(organiser, monkeypatch):
 def test_a_title_is_required(organiser):
     response = upload(organiser, pdf(), title="")
     assert response.status_code == 200
-    assert 'id="title-error"' in response.get_data(as_text=True)
+    assert 'id="title_fr-error"' in response.get_data(as_text=True)
     assert brochures() == []
 
 
@@ -180,11 +182,11 @@ def test_brochures_move_up_and_down(organiser):
     first, second, third = add("Alpha"), add("Bravo"), add("Charlie")
     token = csrf_token(organiser, URL)
     assert organiser.post(f"{URL}{third.id}/up", data={"csrf_token": token}).status_code == 302
-    assert [b.title for b in brochures()] == ["Alpha", "Charlie", "Bravo"]
+    assert [b.title_fr for b in brochures()] == ["Alpha", "Charlie", "Bravo"]
     organiser.post(f"{URL}{first.id}/down", data={"csrf_token": token})
-    assert [b.title for b in brochures()] == ["Charlie", "Alpha", "Bravo"]
+    assert [b.title_fr for b in brochures()] == ["Charlie", "Alpha", "Bravo"]
     organiser.post(f"{URL}{second.id}/down", data={"csrf_token": token})  # already last
-    assert [b.title for b in brochures()] == ["Charlie", "Alpha", "Bravo"]
+    assert [b.title_fr for b in brochures()] == ["Charlie", "Alpha", "Bravo"]
     html = organiser.get("/resources").get_data(as_text=True)
     assert html.index(">Charlie<") < html.index(">Alpha<") < html.index(">Bravo<")
 
@@ -243,7 +245,7 @@ def test_the_demo_adds_two_fictional_brochures_once(runner, client):
     second = runner.invoke(args=["demo"])
     assert "Brochures already there." in second.output
     listed = brochures()
-    assert [b.title for b in listed] == [
+    assert [b.title_fr for b in listed] == [
         "Guide fictif de démonstration — repérer les victimes",
         "Brochure fictive — rapport annuel",
     ]
@@ -275,7 +277,7 @@ def test_permission_table(app, actor, method, url):
         assert log_in(client, f"{actor}@example.org").status_code == 302
 
     def state():
-        return [(b.id, b.title) for b in brochures()], audit_entries()
+        return [(b.id, b.title_fr) for b in brochures()], audit_entries()
 
     before = state()
     target = url.format(**ids)
@@ -285,7 +287,7 @@ def test_permission_table(app, actor, method, url):
         response = upload(client, pdf(), title="Charlie") if actor == "organiser" else None
         if response is None:
             token = csrf_token(client, "/password/reset" if actor == "anonymous" else "/")
-            response = client.post(target, data={"csrf_token": token, "title": "Charlie"})
+            response = client.post(target, data={"csrf_token": token, "title_fr": "Charlie"})
     else:
         token = csrf_token(client, "/password/reset" if actor == "anonymous" else "/")
         response = client.post(target, data={"csrf_token": token})

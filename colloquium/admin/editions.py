@@ -33,8 +33,7 @@ def _values_of(edition: Edition) -> dict:
     """What the form shows for ``edition``: its fields, date-times in its own time zone."""
     return {
         "date": edition.date,
-        "title": edition.title,
-        "theme": edition.theme,
+        **_texts_of(edition),
         "venue_name": edition.venue_name,
         "venue_address": edition.venue_address,
         "city": edition.city,
@@ -44,8 +43,18 @@ def _values_of(edition: Edition) -> dict:
     }
 
 
+def _texts_of(edition: Edition) -> dict:
+    """The edition's title and theme, in both languages."""
+    return {
+        f"{name}_{code}": getattr(edition, f"{name}_{code}")
+        for name in ("title", "theme")
+        for code in ("fr", "en")
+    }
+
+
 def _suggestion(latest: Edition | None) -> dict:
-    """The next edition as the CLI would make it, with the latest one's venue and capacity."""
+    """The next edition as the CLI would make it, with the latest one's venue, capacity, title
+    and theme (both languages), for the organiser to check."""
     year = latest.year + 1 if latest else local_today().year
     year = min(max(year, editions.MIN_YEAR), editions.MAX_YEAR)
     day = editions.default_date(year)
@@ -63,6 +72,7 @@ def _suggestion(latest: Edition | None) -> dict:
             venue_address=latest.venue_address,
             city=latest.city,
             capacity=latest.capacity,
+            **_texts_of(latest),
         )
     return values
 

@@ -12,7 +12,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from colloquium.editions.services import EditionChanges
-from colloquium.forms import Form
+from colloquium.forms import Form, in_both_languages
 
 MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -21,8 +21,8 @@ class EditionForm(Form):
     """Every field of an edition; lengths and bounds are the service's, as on the command line."""
 
     date = DateField(_l("Date of the colloquium"), validators=[InputRequired()])
-    title = StringField(_l("Title"), validators=[Optional()])
-    theme = TextAreaField(_l("Theme"), validators=[Optional()])
+    title_fr, title_en = in_both_languages(StringField, _l("Title"), validators=[Optional()])
+    theme_fr, theme_en = in_both_languages(TextAreaField, _l("Theme"), validators=[Optional()])
     venue_name = StringField(_l("Venue"), validators=[Optional()])
     venue_address = StringField(_l("Address"), validators=[Optional()])
     city = StringField(_l("City"), validators=[Optional()])
@@ -38,8 +38,10 @@ class EditionForm(Form):
         """The typed values as the service takes them; date-times are read in ``timezone``."""
         return EditionChanges(
             date=self.date.data,
-            title=self.title.data or "",
-            theme=self.theme.data or "",
+            title_fr=self.title_fr.data or "",
+            title_en=self.title_en.data or "",
+            theme_fr=self.theme_fr.data or "",
+            theme_en=self.theme_en.data or "",
             venue_name=self.venue_name.data or "",
             venue_address=self.venue_address.data or "",
             city=self.city.data or "",

@@ -65,8 +65,8 @@ def _commit_or_fail(action):
 @click.option("--venue", help="Name of the venue.")
 @click.option("--address", help="Street address of the venue.")
 @click.option("--city", help="City of the venue.")
-@click.option("--title", help="Title of this edition.")
-@click.option("--theme", help="Theme of this edition.")
+@click.option("--title", help="Title of this edition, in French.")
+@click.option("--theme", help="Theme of this edition, in French.")
 def create_command(year, capacity, day, venue, address, city, title, theme):
     """Create the edition of YEAR."""
     changes = services.EditionChanges(
@@ -75,8 +75,8 @@ def create_command(year, capacity, day, venue, address, city, title, theme):
         venue_name=venue,
         venue_address=address,
         city=city,
-        title=title,
-        theme=theme,
+        title_fr=title,
+        theme_fr=theme,
     )
     edition = _commit_or_fail(lambda: services.create_edition(year, changes))
     click.echo(
@@ -95,8 +95,8 @@ def create_command(year, capacity, day, venue, address, city, title, theme):
 @click.option("--venue", help="Name of the venue.")
 @click.option("--address", help="Street address of the venue.")
 @click.option("--city", help="City of the venue.")
-@click.option("--title", help="Title of this edition.")
-@click.option("--theme", help="Theme of this edition.")
+@click.option("--title", help="Title of this edition, in French.")
+@click.option("--theme", help="Theme of this edition, in French.")
 @click.option(
     "--publish-programme",
     "publish",
@@ -123,8 +123,8 @@ def update_command(year, capacity, opens, closes, day, venue, address, city, tit
         venue_name=venue,
         venue_address=address,
         city=city,
-        title=title,
-        theme=theme,
+        title_fr=title,
+        theme_fr=theme,
         publish_programme=publish,
     )
     _commit_or_fail(lambda: services.update_edition(edition, changes))

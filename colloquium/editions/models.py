@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from colloquium.clock import utcnow
 from colloquium.db import UTCDateTime
 from colloquium.extensions import db
-from colloquium.i18n import long_date
+from colloquium.i18n import long_date, written
 
 
 class Edition(db.Model):
@@ -32,8 +32,11 @@ class Edition(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(unique=True)
     date: Mapped[date]
-    title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
-    theme: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Written in French and in English; see ``colloquium.i18n.written``.
+    title_fr: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    theme_fr: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    theme_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     venue_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     venue_address: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     city: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
@@ -54,8 +57,11 @@ class Edition(db.Model):
 
     @property
     def display_title(self) -> str:
-        """The title organisers gave, else "Colloque du 17 octobre 2027" in the page's language."""
-        return self.title or gettext("Colloquium of %(date)s", date=long_date(self.date))
+        """The title organisers gave in the page's (or mail's) language, else in the other one,
+        else "Colloque du 17 octobre 2027" in that language."""
+        return written(self, "title").text or gettext(
+            "Colloquium of %(date)s", date=long_date(self.date)
+        )
 
     @property
     def tz(self) -> ZoneInfo:

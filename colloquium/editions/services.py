@@ -26,11 +26,13 @@ MAX_CAPACITY = 100_000
 # The lengths of the columns (PostgreSQL refuses more with an error, SQLite silently keeps
 # it), and a theme that still reads as one.
 TEXT_LIMITS = {
-    "title": (200, _l("The title can have at most %(max)d characters.")),
+    "title_fr": (200, _l("The title can have at most %(max)d characters.")),
+    "title_en": (200, _l("The title can have at most %(max)d characters.")),
     "venue_name": (200, _l("The name of the venue can have at most %(max)d characters.")),
     "venue_address": (300, _l("The address can have at most %(max)d characters.")),
     "city": (100, _l("The city can have at most %(max)d characters.")),
-    "theme": (5000, _l("The theme can have at most %(max)d characters.")),
+    "theme_fr": (5000, _l("The theme can have at most %(max)d characters.")),
+    "theme_en": (5000, _l("The theme can have at most %(max)d characters.")),
 }
 # C0 control characters: PostgreSQL refuses a NUL byte with an error and the others hide
 # text; the theme, several lines long, keeps its tabs and line breaks.
@@ -102,8 +104,10 @@ class EditionChanges:
 
     capacity: int | None = None
     date: date | None = None
-    title: str | None = None
-    theme: str | None = None
+    title_fr: str | None = None
+    title_en: str | None = None
+    theme_fr: str | None = None
+    theme_en: str | None = None
     venue_name: str | None = None
     venue_address: str | None = None
     city: str | None = None
@@ -132,8 +136,10 @@ def create_edition(year: int, changes: EditionChanges | None = None) -> Edition:
     edition = Edition(
         year=year,
         date=day,
-        title=(changes.title or "").strip(),
-        theme=changes.theme or "",
+        title_fr=(changes.title_fr or "").strip(),
+        title_en=(changes.title_en or "").strip(),
+        theme_fr=changes.theme_fr or "",
+        theme_en=changes.theme_en or "",
         venue_name=changes.venue_name or "",
         venue_address=changes.venue_address or "",
         city=changes.city or "",
@@ -171,8 +177,10 @@ def update_edition(edition: Edition, changes: EditionChanges) -> Edition:
     values = {
         "capacity": changes.capacity,
         "date": changes.date,
-        "title": changes.title,
-        "theme": changes.theme,
+        "title_fr": changes.title_fr,
+        "title_en": changes.title_en,
+        "theme_fr": changes.theme_fr,
+        "theme_en": changes.theme_en,
         "venue_name": changes.venue_name,
         "venue_address": changes.venue_address,
         "city": changes.city,
@@ -200,8 +208,10 @@ def _fields(edition: Edition) -> dict:
     names = (
         "year",
         "date",
-        "title",
-        "theme",
+        "title_fr",
+        "title_en",
+        "theme_fr",
+        "theme_en",
         "venue_name",
         "venue_address",
         "city",
@@ -229,7 +239,7 @@ def _check_texts(edition: Edition) -> None:
         if len(value) > limit:
             # Formatted when shown, so that the CLI's English applies (see ``LazyString``).
             raise DomainError(name, LazyString(lambda m=message, n=limit: m % {"max": n}))
-        pattern = CONTROL_CHARACTERS_IN_LINES if name == "theme" else CONTROL_CHARACTERS
+        pattern = CONTROL_CHARACTERS_IN_LINES if name.startswith("theme") else CONTROL_CHARACTERS
         if pattern.search(value):
             raise DomainError(
                 name, _l("Remove the control characters (such as a NUL byte) from this text.")

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from icalendar import Calendar, Event
 
 from colloquium.editions.models import Edition
+from colloquium.i18n import in_both_languages
 from colloquium.links import external_url
 from colloquium.programme import services
 from colloquium.programme.labels import ROLE_LABELS
@@ -210,8 +211,7 @@ def programme_document(edition: Edition) -> dict:
         "version": API_VERSION,
         "edition": {
             "year": edition.year,
-            "title": edition.display_title,
-            "theme": edition.theme,
+            **_edition_texts(edition),
             "date": edition.date.isoformat(),
             "timezone": edition.timezone,
             "venue": {
@@ -230,6 +230,16 @@ def programme_document(edition: Edition) -> dict:
         "rooms": [_room_json(room) for room in rooms],
         "speakers": [_speaker_json(speaker) for speaker in services.speakers_of(sessions)],
         "sessions": [_session_json(session, edition) for session in sessions],
+    }
+
+
+def _edition_texts(edition: Edition) -> dict:
+    """The edition's title and theme in the language asked, and both beside them."""
+    return {
+        "title": edition.display_title,
+        "title_fr": edition.title_fr,
+        "title_en": edition.title_en,
+        **in_both_languages(edition, "theme"),
     }
 
 

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from colloquium.clock import utcnow
 from colloquium.extensions import db
+from colloquium.i18n import written
 from colloquium.links import external_url
 from colloquium.programme.models import ProgrammeSession
 from colloquium.registration.models import Registration
@@ -107,7 +108,8 @@ def calendar_file(registration: Registration) -> bytes:
     )
     if location:
         event.add("location", location)
-    description = edition.theme + "\n\n" if edition.theme else ""
+    theme = written(edition, "theme").text
+    description = theme + "\n\n" if theme else ""
     event.add("description", f"{description}{registration.reference}")
     event.add("url", external_url("editions.home"))
     calendar.add_component(event)

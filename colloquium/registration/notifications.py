@@ -70,6 +70,12 @@ def _send(
         )
 
 
+def _in_language(language: str, render, *args):
+    """``render(*args)`` with the edition's texts in the attendee's language."""
+    with force_locale(language):
+        return render(*args)
+
+
 def _ticket(registration: Registration) -> tuple[Attachment, Attachment]:
     """The QR code for the door and the calendar event."""
     return (
@@ -77,7 +83,7 @@ def _ticket(registration: Registration) -> tuple[Attachment, Attachment]:
         Attachment(
             "colloquium.ics",
             "text/calendar; method=PUBLISH; charset=utf-8",
-            calendar_file(registration),
+            _in_language(registration.language, calendar_file, registration),
         ),
     )
 

@@ -11,23 +11,35 @@ from colloquium.resources.services import BrochureUpload
 
 A4 = (595, 842)
 
-# title, file name, description, the text of each page (all invented).
+# (French title, English title), file name, (French description, English description), the
+# text of each page (all invented).
 BROCHURES = [
     (
-        "Guide fictif de démonstration — repérer les victimes",
+        (
+            "Guide fictif de démonstration — repérer les victimes",
+            "Demo guide (fictional): spotting the victims",
+        ),
         "guide-fictif-reperer-les-victimes.pdf",
-        "Brochure fictive de démonstration : elle tient la place du guide de repérage de la "
-        "coopérative.",
+        (
+            "Brochure fictive de démonstration\u00a0: elle tient la place du guide de repérage "
+            "de la coopérative.",
+            "A made-up brochure for the demo, standing in for the cooperative\u2019s guide to "
+            "recognising victims.",
+        ),
         [
             ["Guide fictif de démonstration", "Repérer les victimes de la traite"],
             ["Document fictif, sans valeur :", "il remplace le vrai guide dans la démonstration."],
         ],
     ),
     (
-        "Brochure fictive — rapport annuel",
+        ("Brochure fictive — rapport annuel", "Annual report (fictional brochure)"),
         "brochure-fictive-rapport-annuel.pdf",
-        "Brochure fictive de démonstration : elle tient la place du rapport annuel de la "
-        "coopérative.",
+        (
+            "Brochure fictive de démonstration\u00a0: elle tient la place du rapport annuel de "
+            "la coopérative.",
+            "A made-up brochure for the demo, standing in for the cooperative\u2019s annual "
+            "report.",
+        ),
         [
             ["Brochure fictive", "Rapport annuel de démonstration"],
             ["Chiffres inventés pour la démonstration.", "Aucune donnée réelle."],
@@ -73,14 +85,17 @@ def draw_brochure(pages: list[list[str]]) -> bytes:
 
 
 def load() -> Iterator[str]:
-    """Add the demo brochures that are not there yet (found by title)."""
-    titles = {brochure.title for brochure in services.list_brochures()}
+    """Add the demo brochures that are not there yet (found by their French title)."""
+    titles = {brochure.title_fr for brochure in services.list_brochures()}
     added = 0
-    for title, filename, description, pages in BROCHURES:
-        if title in titles:
+    for (title_fr, title_en), filename, (description_fr, description_en), pages in BROCHURES:
+        if title_fr in titles:
             continue
         services.add_brochure(
-            BrochureUpload(title, description, filename, draw_brochure(pages)), actor=None
+            BrochureUpload(
+                title_fr, title_en, description_fr, description_en, filename, draw_brochure(pages)
+            ),
+            actor=None,
         )
         added += 1
     yield f"Brochures: {added} added." if added else "Brochures already there."

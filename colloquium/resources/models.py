@@ -20,9 +20,11 @@ class Brochure(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # One language for now; the texts will get their _fr and _en versions here.
-    title: Mapped[str] = mapped_column(sa.String(200))
-    description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Written in French and in English (at least one title); see ``colloquium.i18n.written``.
+    title_fr: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    description_fr: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     filename: Mapped[str] = mapped_column(sa.String(255))
     # Deferred: lists never load the file, only the download does.
     data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)

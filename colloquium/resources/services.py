@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from colloquium.audit import services as audit
 from colloquium.errors import DomainError
 from colloquium.extensions import db
+from colloquium.i18n import written
 from colloquium.resources.models import Brochure
 
 if TYPE_CHECKING:
@@ -29,10 +30,13 @@ UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 @dataclass(frozen=True)
 class BrochureUpload:
-    """A brochure as the form gives it: its texts, and the file as bytes and a name."""
+    """A brochure as the form gives it: its texts in French and English, and the file as bytes
+    and a name."""
 
-    title: str
-    description: str
+    title_fr: str
+    title_en: str
+    description_fr: str
+    description_en: str
     filename: str
     data: bytes
 
@@ -89,6 +93,11 @@ def safe_filename(filename: str, title: str) -> str:
     return name
 
 
+def download_name(brochure: Brochure, language: str | None = None) -> str:
+    """The name a downloaded brochure gets: its title in ``language`` (else the other)."""
+    return safe_filename("", written(brochure, "title", language).text)
+
+
 def list_brochures() -> list[Brochure]:
     """Every brochure in the organisers' order (their files are not loaded)."""
     return list(db.session.scalars(sa.select(Brochure).order_by(Brochure.position, Brochure.id)))
@@ -96,15 +105,17 @@ def list_brochures() -> list[Brochure]:
 
 def add_brochure(upload: BrochureUpload, actor: User | None) -> Brochure:
     """Check the PDF, store it last in the order, and audit the upload."""
-    title = upload.title.strip()
-    if not title:
-        raise DomainError("title", _l("Give the brochure a title."))
+    title_fr, title_en = upload.title_fr.strip(), upload.title_en.strip()
+    if not title_fr and not title_en:
+        raise DomainError("title_fr", _l("Give the brochure a title."))
     pages = check_pdf(upload.data)
     last = db.session.scalar(sa.select(sa.func.max(Brochure.position)))
     brochure = Brochure(
-        title=title,
-        description=upload.description.strip(),
-        filename=safe_filename(upload.filename, title),
+        title_fr=title_fr,
+        title_en=title_en,
+        description_fr=upload.description_fr.strip(),
+        description_en=upload.description_en.strip(),
+        filename=safe_filename(upload.filename, title_fr or title_en),
         data=upload.data,
         size=len(upload.data),
         page_count=pages,

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, request
 
 from colloquium.extensions import db
 from colloquium.resources.models import Brochure
+from colloquium.resources.services import download_name
 
 bp = Blueprint("resources", __name__)
 
@@ -26,7 +27,7 @@ def brochure(brochure_id: int):
     response.set_etag(found.digest)
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE
-    response.headers["Content-Disposition"] = content_disposition(found.filename)
+    response.headers["Content-Disposition"] = content_disposition(download_name(found))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = PDF_POLICY
     if request.if_none_match.contains(found.digest):
