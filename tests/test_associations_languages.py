@@ -11,7 +11,9 @@ from colloquium.associations.services import ProfileValues
 from colloquium.errors import DomainError
 from colloquium.extensions import db
 from colloquium.mail.models import OutgoingMail
-from tests.factories import make_association, make_user
+from tests.factories import DEFAULT_PASSWORD, make_association, make_user
+from tests.test_browser_accessibility import axe_source as axe_source  # a fixture
+from tests.test_browser_accessibility import too_wide, violations
 from tests.web import csrf_token, log_in
 
 
@@ -525,3 +527,29 @@ def test_the_migration_keeps_the_texts_both_ways(make_app):
                 ("alpha", "Un abri.", "Nous **accueillons**."),
                 ("beta", "Only in English.", "English."),
             ]
+
+
+# -- The form on a phone and on a wide screen (a real browser) -------------------------------
+
+
+def test_the_pairs_stand_side_by_side_and_stack_on_a_phone(app, page, axe_source):
+    association = make_association("alpha", "Alpha", summary="Résumé.", summary_en="Summary.")
+    make_user("editor@example.org", association=association)
+    db.session.rollback()  # end the read, so that the live server can write its session
+    page.set_viewport_size({"width": 1200, "height": 900})
+    page.goto("/login?lang=en")
+    page.fill("input[name=email]", "editor@example.org")
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    page.goto("/associations/alpha/edit?lang=en")
+
+    def boxes():
+        return [page.locator(f"#{name}").bounding_box() for name in ("summary_fr", "summary_en")]
+
+    french, english = boxes()
+    assert english["x"] > french["x"] + french["width"]  # side by side
+    page.set_viewport_size({"width": 390, "height": 800})
+    french, english = boxes()
+    assert english["y"] > french["y"] + french["height"]  # stacked
+    assert too_wide(page, 390) == []
+    assert violations(page, axe_source) == []
