@@ -255,7 +255,7 @@ MEMBERS = [
     ),
 ]
 
-# What each member does, as an English speaker would put it (same order as MEMBERS).
+# What each member does, as an English speaker would put it.
 IN_ENGLISH = {
     "lanternes-du-quai": "runs a night shelter for people exploited around the harbour",
     "passerelle-azimut": "trains social workers to spot victims",

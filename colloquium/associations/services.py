@@ -54,8 +54,6 @@ PROFILE_FIELDS = (
     "member_since",
     "logo_digest",
 )
-# The texts written in French and in English (the other fields are not translated).
-TRANSLATED = ("summary", "description")
 # Revisions saved before the texts had two languages name the French text without suffix.
 OLD_FIELD_NAMES = {"summary": "summary_fr", "description": "description_fr"}
 LIMITS = {
