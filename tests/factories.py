@@ -102,10 +102,13 @@ def _password_hash(password: str) -> str:
 
 
 def make_association(slug: str = "aide-et-refuge", name: str | None = None, **fields):
-    """A committed member association."""
+    """A committed member association; ``summary``/``description`` give the French texts."""
     from colloquium.associations.models import Association, AssociationArea
 
     areas = fields.pop("areas", ["victim_support"])
+    for text in ("summary", "description"):
+        if text in fields:
+            fields[f"{text}_fr"] = fields.pop(text)
     association = Association(
         slug=slug,
         name=name or slug.replace("-", " ").title(),

@@ -20,7 +20,7 @@ def test_demo_members_and_accounts_are_created_once(runner, client):
     assert len({m.city for m in members}) >= 15
     assert len({area for m in members for area in m.areas}) == 10
     assert sum(1 for m in members if m.logo_digest) >= 4
-    assert all("fictive" in m.summary for m in members)
+    assert all("fictive" in m.summary_fr for m in members)
     assert all(m.website.endswith(".example.org") for m in members)
     editors = db.session.scalars(sa.select(User).where(User.role == "editor")).all()
     assert sorted(e.association.slug for e in editors) == sorted(m.slug for m in members)

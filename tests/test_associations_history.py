@@ -70,13 +70,13 @@ def test_the_diff_marks_the_changed_words_only():
 def test_the_history_marks_changed_words_and_escapes_what_people_typed(app, world):
     services.update_profile(
         world,
-        ProfileValues(description="Une aide <b>juridique</b>."),
+        ProfileValues(description_fr="Une aide <b>juridique</b>."),
         author=_author("editor.a@example.org"),
         notify=False,
     )
     services.update_profile(
         world,
-        ProfileValues(description='Une aide <script>alert("x")</script> juridique.'),
+        ProfileValues(description_fr='Une aide <script>alert("x")</script> juridique.'),
         author=_author("editor.a@example.org"),
         notify=False,
     )
@@ -225,7 +225,8 @@ def test_a_history_runs_a_fixed_number_of_queries(
     for number in range(count):
         author = editor if number % 2 else organiser
         values = ProfileValues(
-            description=f"Texte numéro {number}", areas=["health"] if number % 2 else ["legal_aid"]
+            description_fr=f"Texte numéro {number}",
+            areas=["health"] if number % 2 else ["legal_aid"],
         )
         services.update_profile(world, values, author, notify=False)
     services.update_profile(world, ProfileValues(city="Metz"), None, notify=False)
@@ -252,14 +253,14 @@ def test_a_history_fits_a_phone_and_passes_axe(app, world, page, axe_source, ema
     long_word = "https://example.org/" + "a-very-long-address-" * 20
     services.update_profile(
         world,
-        ProfileValues(description="Un texte. " * 80, logo=Upload(_png("red"))),
+        ProfileValues(description_fr="Un texte. " * 80, logo=Upload(_png("red"))),
         editor,
         notify=False,
     )
     services.update_profile(
         world,
         ProfileValues(
-            description="Un texte. " * 40 + long_word + " Un texte. " * 39,
+            description_fr="Un texte. " * 40 + long_word + " Un texte. " * 39,
             logo=Upload(_png("blue")),
             areas=["legal_aid", "international_cooperation"],
         ),

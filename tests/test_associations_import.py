@@ -36,7 +36,7 @@ def test_import_creates_and_updates_by_slug(runner, tmp_path):
     assert refuge.areas == ["shelter_housing", "health"] and refuge.member_since == 2011
     assert refuge.website == "https://refuge.example.org"
     droit = db.session.scalar(sa.select(Association).filter_by(slug="droit-devant"))
-    assert droit.city == "Grenoble" and droit.summary == "Du droit, pour tous."
+    assert droit.city == "Grenoble" and droit.summary_fr == "Du droit, pour tous."
     # Each change is in the history, by the command line.
     revisions = db.session.scalars(
         sa.select(AssociationRevision).where(AssociationRevision.association_id == droit.id)

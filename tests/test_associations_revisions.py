@@ -49,7 +49,7 @@ def test_saving_without_changes_records_nothing(app):
     ("values", "field"),
     [
         (ProfileValues(name="  "), "name"),
-        (ProfileValues(summary="x" * 281), "summary"),
+        (ProfileValues(summary_fr="x" * 281), "summary_fr"),
         (ProfileValues(website="javascript:alert(1)"), "website"),
         (ProfileValues(website="ftp://example.org"), "website"),
         (ProfileValues(public_email="not an address"), "public_email"),
@@ -81,12 +81,12 @@ def test_revert_puts_back_the_old_values_as_a_new_revision(app):
     first = services.update_profile(
         association, ProfileValues(city="Metz", areas=["legal_aid"]), author=organiser
     )
-    services.update_profile(association, ProfileValues(summary="Nouveau résumé"))
+    services.update_profile(association, ProfileValues(summary_fr="Nouveau résumé"))
     db.session.commit()
     undo = services.revert_revision(first, organiser)
     db.session.commit()
     assert association.city == "Lyon" and association.areas == ["health"]
-    assert association.summary == "Nouveau résumé"  # later changes to other fields stay
+    assert association.summary_fr == "Nouveau résumé"  # later changes to other fields stay
     assert undo.reverts_id == first.id
     assert undo.changes["city"] == {"old": "Metz", "new": "Lyon"}
     # Reverting again has nothing left to do.

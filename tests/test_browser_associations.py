@@ -42,7 +42,7 @@ def test_an_editor_logs_in_edits_the_profile_and_logs_out(page):
     expect(page).to_have_url(
         re.compile(re.escape("/associations/refuge-du-nord/edit?lang=en") + "$")
     )
-    page.get_by_label("Summary").fill("Un abri sûr, jour et nuit.")
+    page.get_by_label("Summary (in French)").fill("Un abri sûr, jour et nuit.")
     page.get_by_label("Health").check()
     page.get_by_role("button", name="Save").click()
     expect(page).to_have_url(re.compile(re.escape("/associations/refuge-du-nord") + "$"))

@@ -14,8 +14,9 @@ association_cli = AppGroup("association", help="Manage member associations.")
 def import_command(path):
     """Create or update member associations from a CSV file (matched by slug).
 
-    Columns: slug,name,acronym,summary,description,website,public_email,city,country,
-    areas,member_since (slug and name required; areas separated by ";", e.g.
+    Columns: slug,name,acronym,summary_fr,summary_en,description_fr,description_en,website,
+    public_email,city,country,areas,member_since (slug and name required; the old columns
+    summary and description hold the French texts; areas separated by ";", e.g.
     "victim_support;legal_aid"). If any row is wrong nothing is imported.
     """
     try:

@@ -15,6 +15,7 @@ from colloquium.associations.services import ProfileValues, Upload
 
 DEMO_ORGANISER = "organisation@example.org"
 FICTIONAL = "Association fictive de démonstration."
+FICTIONAL_EN = "A made-up association for the demo."
 
 # slug, name, acronym, city, areas, member since, what it does (all invented).
 MEMBERS = [
@@ -254,6 +255,36 @@ MEMBERS = [
     ),
 ]
 
+# What each member does, as an English speaker would put it.
+IN_ENGLISH = {
+    "lanternes-du-quai": "runs a night shelter for people exploited around the harbour",
+    "passerelle-azimut": "trains social workers to spot victims",
+    "boussole-claire": "documents cross-border exploitation and lobbies elected officials",
+    "maison-tournesol": "gives victims referred by its partners a roof and medical care",
+    "fil-d-ariane-17": "keeps unaccompanied minors out of the hands of exploitation networks",
+    "droits-devant-demain": "stands by victims through court proceedings",
+    "veilleurs-de-l-estuaire": "does outreach along the docks and works with neighbouring ports",
+    "atelier-horizon-partage": "runs prevention workshops in secondary schools",
+    "routes-invisibles": "publishes a yearly report on trafficking routes",
+    "abri-des-quatre-vents": "provides safe emergency housing",
+    "cles-de-sol-solidaires": "offers counselling through music and talking",
+    "cordee-juridique": "holds drop-in sessions with volunteer lawyers",
+    "pont-des-enfances": "follows child victims until they come of age",
+    "ancre-et-boussole": "helps seafarers who were victims of forced labour",
+    "lucioles-en-reseau": "raises awareness among farm employers",
+    "main-tendue-nord-est": "helps victims get health care and claim their rights",
+    "cartographes-de-l-espoir": "maps the riskiest migration routes",
+    "phare-des-possibles": "helps victims find work and a home again",
+    "semeurs-de-vigilance": "runs information campaigns in railway stations",
+    "balise-sante-migrations": "runs walk-in medical clinics",
+    "jeunes-sentinelles": "trains young peer mentors to spot exploitation online",
+    "ecoute-passage-33": "answers an anonymous helpline",
+    "trame-solidaire": "helps victims apply for residence permits",
+    "cercle-aurore": "brings researchers and practitioners together to study trafficking",
+    "voix-franches-demo": "makes survivors' voices heard in public debate",
+    "mille-ponts": "takes in young adults who have escaped exploitation",
+}
+
 # Slugs of the members whose logo the demo draws (the others show their initials).
 DRAWN_LOGOS = {
     "lanternes-du-quai": ((250, 190, 60), (30, 40, 80), "lantern"),
@@ -277,8 +308,10 @@ def load() -> Iterator[str]:
                 ProfileValues(
                     name=name,
                     acronym=acronym,
-                    summary=f"{FICTIONAL} Elle {does}.",
-                    description=_description(name, does, city),
+                    summary_fr=f"{FICTIONAL} Elle {does}.",
+                    summary_en=f"{FICTIONAL_EN} It {IN_ENGLISH[slug]}.",
+                    description_fr=_description(name, does, city),
+                    description_en=_description_in_english(name, IN_ENGLISH[slug], city),
                     website=f"https://{slug}.example.org",
                     public_email=f"contact@{slug}.example.org",
                     city=city,
@@ -325,6 +358,13 @@ def _description(name: str, does: str, city: str) -> str:
         "- Permanences chaque semaine\n"
         "- Partenariats avec les services publics\n"
         "- Participation au colloque du 17 octobre\n"
+    )
+
+
+def _description_in_english(name: str, does: str, city: str) -> str:
+    return (
+        f"**{name}** was *made up* to show what this site can do: it does not exist.\n\n"
+        f"In this story, it {does}, in {city} and the surrounding area.\n\n"
     )
 
 

@@ -8,15 +8,19 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from colloquium.associations.models import AREAS
 from colloquium.associations.services import ProfileValues, Upload
-from colloquium.forms import Form, MultiCheckboxField
+from colloquium.forms import Form, MultiCheckboxField, in_both_languages
 from colloquium.images import MAX_UPLOAD_BYTES
 
 
 class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     acronym = StringField(_l("Acronym"), validators=[Length(max=30)])
-    summary = TextAreaField(_l("Summary"), validators=[Length(max=280)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
+    summary_fr, summary_en = in_both_languages(
+        TextAreaField, _l("Summary"), validators=[Length(max=280)]
+    )
+    description_fr, description_en = in_both_languages(
+        TextAreaField, _l("Description"), validators=[Length(max=20000)]
+    )
     website = StringField(_l("Website"), validators=[Length(max=500)])
     public_email = EmailField(_l("Public e-mail address"), validators=[Length(max=254)])
     city = StringField(_l("City"), validators=[Length(max=100)])
@@ -38,8 +42,10 @@ class ProfileForm(Form):
         return ProfileValues(
             name=self.name.data or "",
             acronym=self.acronym.data or "",
-            summary=(self.summary.data or "").replace("\r\n", "\n"),
-            description=(self.description.data or "").replace("\r\n", "\n"),
+            summary_fr=_text(self.summary_fr.data),
+            summary_en=_text(self.summary_en.data),
+            description_fr=_text(self.description_fr.data),
+            description_en=_text(self.description_en.data),
             website=self.website.data or "",
             public_email=self.public_email.data or "",
             city=self.city.data or "",
@@ -49,6 +55,11 @@ class ProfileForm(Form):
             logo=upload,
             remove_logo=bool(self.remove_logo.data),
         )
+
+
+def _text(data: str | None) -> str:
+    """A text area's value with the browser's line breaks made plain."""
+    return (data or "").replace("\r\n", "\n")
 
 
 class NewAssociationForm(ProfileForm):

@@ -42,8 +42,10 @@ COMMAND_LINE = "command line"
 PROFILE_FIELDS = (
     "name",
     "acronym",
-    "summary",
-    "description",
+    "summary_fr",
+    "summary_en",
+    "description_fr",
+    "description_en",
     "website",
     "public_email",
     "city",
@@ -52,11 +54,15 @@ PROFILE_FIELDS = (
     "member_since",
     "logo_digest",
 )
+# Revisions saved before the texts had two languages name the French text without suffix.
+OLD_FIELD_NAMES = {"summary": "summary_fr", "description": "description_fr"}
 LIMITS = {
     "name": 200,
     "acronym": 30,
-    "summary": 280,
-    "description": 20000,
+    "summary_fr": 280,
+    "summary_en": 280,
+    "description_fr": 20000,
+    "description_en": 20000,
     "website": 500,
     "public_email": 254,
     "city": 100,
@@ -66,8 +72,10 @@ FIELD_LABELS = {
     "slug": _l("Short name in addresses"),
     "name": _l("Name"),
     "acronym": _l("Acronym"),
-    "summary": _l("Summary"),
-    "description": _l("Description"),
+    "summary_fr": _l("Summary (in French)"),
+    "summary_en": _l("Summary (in English)"),
+    "description_fr": _l("Description (in French)"),
+    "description_en": _l("Description (in English)"),
     "website": _l("Website"),
     "public_email": _l("Public e-mail address"),
     "city": _l("City"),
@@ -77,6 +85,7 @@ FIELD_LABELS = {
     "logo_digest": _l("Logo"),
     "is_member": _l("Member"),
 }
+FIELD_LABELS.update({old: FIELD_LABELS[new] for old, new in OLD_FIELD_NAMES.items()})
 
 
 # -- The public directory -------------------------------------------------------------------
@@ -90,7 +99,7 @@ def count_members() -> int:
 
 
 def search_members(text: str = "", area: str = "") -> list[Association]:
-    """Active members matching ``text`` (name, acronym, summary, city) and ``area``, by name."""
+    """Active members matching ``text`` (name, acronym, summaries, city) and ``area``, by name."""
     query = (
         sa.select(Association)
         .where(Association.is_member)
@@ -107,7 +116,8 @@ def search_members(text: str = "", area: str = "") -> list[Association]:
                     for column in (
                         Association.name,
                         Association.acronym,
-                        Association.summary,
+                        Association.summary_fr,
+                        Association.summary_en,
                         Association.city,
                     )
                 )
@@ -176,8 +186,10 @@ class ProfileValues:
 
     name: str | None = None
     acronym: str | None = None
-    summary: str | None = None
-    description: str | None = None
+    summary_fr: str | None = None
+    summary_en: str | None = None
+    description_fr: str | None = None
+    description_en: str | None = None
     website: str | None = None
     public_email: str | None = None
     city: str | None = None
@@ -240,7 +252,8 @@ def revert_revision(revision: AssociationRevision, author) -> AssociationRevisio
     """Put back the values a revision replaced; the revert is itself a new revision."""
     association = revision.association
     changes = {}
-    for name, change in revision.changes.items():
+    for recorded, change in revision.changes.items():
+        name = OLD_FIELD_NAMES.get(recorded, recorded)
         if name not in PROFILE_FIELDS:
             continue
         old = _get(association, name)
@@ -361,7 +374,16 @@ def _set(association: Association, name: str, value) -> None:
 def _proposed(values: ProfileValues) -> dict:
     """The checked new value of each field the values mention."""
     proposed: dict[str, Any] = {}
-    for name in ("name", "acronym", "summary", "description", "city", "country"):
+    for name in (
+        "name",
+        "acronym",
+        "summary_fr",
+        "summary_en",
+        "description_fr",
+        "description_en",
+        "city",
+        "country",
+    ):
         value = getattr(values, name)
         if value is None:
             continue
@@ -457,8 +479,10 @@ CSV_COLUMNS = (
     "slug",
     "name",
     "acronym",
-    "summary",
-    "description",
+    "summary_fr",
+    "summary_en",
+    "description_fr",
+    "description_en",
     "website",
     "public_email",
     "city",
@@ -466,6 +490,8 @@ CSV_COLUMNS = (
     "areas",
     "member_since",
 )
+# Columns of files made before the texts had two languages: they hold the French text.
+OLD_CSV_COLUMNS = {"summary": "summary_fr", "description": "description_fr"}
 
 
 class ImportFailed(Exception):
@@ -498,9 +524,12 @@ def import_csv(text: str, author=None) -> ImportSummary:
     if not header:
         raise ImportFailed([(1, "the file is empty.")])
     missing = [column for column in ("slug", "name") if column not in header]
-    unknown = [column for column in header if column not in CSV_COLUMNS]
+    unknown = [
+        column for column in header if column not in CSV_COLUMNS and column not in OLD_CSV_COLUMNS
+    ]
+    both = [old for old, new in OLD_CSV_COLUMNS.items() if old in header and new in header]
     duplicated = sorted({column for column in header if header.count(column) > 1})
-    if missing or unknown or duplicated:
+    if missing or unknown or duplicated or both:
         problems = []
         if missing:
             problems.append("missing column(s): " + ", ".join(missing))
@@ -508,7 +537,10 @@ def import_csv(text: str, author=None) -> ImportSummary:
             problems.append("unknown column(s): " + ", ".join(unknown))
         if duplicated:
             problems.append("repeated column(s): " + ", ".join(duplicated))
+        for old in both:
+            problems.append(f"{old} and {OLD_CSV_COLUMNS[old]} both given: keep one")
         raise ImportFailed([(1, "; ".join(problems) + f". Columns: {', '.join(CSV_COLUMNS)}.")])
+    header = [OLD_CSV_COLUMNS.get(column, column) for column in header]
     summary = ImportSummary([], [], [])
     errors: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
@@ -551,8 +583,10 @@ def _import_row(row, line, seen, summary, author) -> None:
     values = ProfileValues(
         name=row.get("name"),
         acronym=row.get("acronym"),
-        summary=row.get("summary"),
-        description=row.get("description"),
+        summary_fr=row.get("summary_fr"),
+        summary_en=row.get("summary_en"),
+        description_fr=row.get("description_fr"),
+        description_en=row.get("description_en"),
         website=row.get("website"),
         public_email=row.get("public_email"),
         city=row.get("city"),

@@ -20,6 +20,7 @@ from colloquium.associations import services
 from colloquium.associations.forms import ProfileForm
 from colloquium.associations.models import AREAS, Association, AssociationRevision
 from colloquium.forms import search_argument, transaction
+from colloquium.i18n import CONTENT_LANGUAGES, in_both_languages
 from colloquium.images import initials_placeholder
 from colloquium.links import external_url
 from colloquium.markdown import render_markdown
@@ -95,7 +96,6 @@ def profile(slug: str):
     return render_template(
         "associations/profile.html",
         association=association,
-        description=render_markdown(association.description),
         can_edit=association.can_edit(current_user),
     )
 
@@ -131,24 +131,31 @@ def _cached_image(data: bytes, content_type: str, etag: str):
 
 @bp.get("/api/v1/associations")
 def api_list():
-    """The directory as open data (JSON)."""
+    """The directory as open data (JSON): texts in ``?lang=`` (else the browser's, else French)."""
+    language = request.args.get("lang")
+    if language not in CONTENT_LANGUAGES:
+        language = request.accept_languages.best_match(CONTENT_LANGUAGES) or "fr"
     members = services.search_members()
     return jsonify(
         {
             "count": len(members),
-            "associations": [_as_json(association) for association in members],
+            "language": language,
+            "associations": [_as_json(association, language) for association in members],
         }
     )
 
 
-def _as_json(association: Association) -> dict:
+def _as_json(association: Association, language: str) -> dict:
+    description = in_both_languages(association, "description", language)
     return {
         "slug": association.slug,
         "name": association.name,
         "acronym": association.acronym,
-        "summary": association.summary,
-        "description": association.description,
-        "description_html": str(render_markdown(association.description)),
+        **in_both_languages(association, "summary", language),
+        **description,
+        "description_html": str(render_markdown(description["description"])),
+        "description_fr_html": str(render_markdown(description["description_fr"])),
+        "description_en_html": str(render_markdown(description["description_en"])),
         "website": association.website or None,
         "public_email": association.public_email or None,
         "city": association.city,
