@@ -171,12 +171,13 @@ def load_programme(edition: Edition) -> Iterator[str]:
 
 def _create(edition: Edition) -> None:
     rooms = {
-        name: services.create_room(edition, services.RoomData(name, seats, notes))
+        name: services.create_room(edition, services.RoomData(name, seats, access_notes_fr=notes))
         for name, seats, notes in ROOMS
     }
     speakers = {
         key: services.create_speaker(
-            edition, services.SpeakerData(name=name, title=title, affiliation=where, bio=bio)
+            edition,
+            services.SpeakerData(name=name, title_fr=title, affiliation_fr=where, bio_fr=bio),
         )
         for key, (name, title, where, bio) in SPEAKERS.items()
     }
@@ -184,7 +185,7 @@ def _create(edition: Edition) -> None:
         services.create_session(
             edition,
             services.SessionData(
-                title=title,
+                title_fr=title,
                 kind=kind,
                 starts_at=_local(edition, start),
                 ends_at=_local(edition, end),
@@ -192,7 +193,7 @@ def _create(edition: Edition) -> None:
                 language=language,
                 interpretation=interpretation,
                 expected_audience=audience,
-                summary=summary,
+                summary_fr=summary,
                 speakers=[services.SpeakerEntry(speakers[key].id, role) for key, role in who],
             ),
         )
@@ -207,7 +208,7 @@ def _link_member_speakers(edition: Edition) -> int:
         speaker = by_name.get(SPEAKERS[key][0])
         if speaker is not None and speaker.association_id is None:
             speaker.association = association
-            speaker.affiliation = association.name
+            speaker.affiliation_fr = speaker.affiliation_en = association.name
             linked += 1
     if linked:
         services.mark_changed(edition)
