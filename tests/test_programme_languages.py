@@ -279,7 +279,7 @@ def test_conflict_messages_use_the_page_language(app, client):
     english = client.get(f"/admin/programme/{COMING_YEAR}?lang=en").get_data(as_text=True)
     assert "“Opening of the colloquium” has no room." in english
     french = client.get(f"/admin/programme/{COMING_YEAR}?lang=fr").get_data(as_text=True)
-    assert "«\u00a0Ouverture du colloque\u00a0» n’a pas de salle." in french
+    assert "«\u00a0Ouverture du colloque\u00a0» n\u2019a pas de salle." in french
 
 
 def test_the_forms_put_both_languages_side_by_side(app, client):
