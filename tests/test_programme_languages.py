@@ -13,6 +13,7 @@ from colloquium.programme import services
 from colloquium.programme.models import ProgrammeSession, Room, Speaker
 from tests.factories import (
     COMING_YEAR,
+    DEFAULT_PASSWORD,
     make_edition,
     make_room,
     make_session,
@@ -298,6 +299,39 @@ def test_the_forms_put_both_languages_side_by_side(app, client):
     assert 'for="title_fr"' in page and 'for="title_en"' in page
     assert "Title (in French)" in page and "Title (in English)" in page
     assert 'value="Opening of the colloquium"' in page
+
+
+def _pair_boxes(browser, live_server, width: int) -> tuple[list[dict], int]:
+    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto("/login?lang=en")
+        page.fill("input[name=email]", ORGANISER)
+        page.fill("input[name=password]", DEFAULT_PASSWORD)
+        page.locator("main form button[type=submit]").last.click()
+        page.wait_for_url("**/admin/")
+        page.goto(f"/admin/programme/{COMING_YEAR}/sessions/new?lang=en")
+        boxes = [page.locator(f"#{name}").bounding_box() for name in ("title_fr", "title_en")]
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    finally:
+        context.close()
+    return boxes, overflow
+
+
+@pytest.mark.browser
+def test_the_two_languages_sit_side_by_side_and_stack_on_a_phone(browser, live_server):
+    make_edition(COMING_YEAR)
+    make_user(ORGANISER, role="organiser")
+    db.session.commit()  # the live server reads it from another connection
+    (french, english), overflow = _pair_boxes(browser, live_server, 1280)
+    assert round(french["y"]) == round(english["y"]) and french["x"] < english["x"]
+    assert overflow == 0
+    (french, english), overflow = _pair_boxes(browser, live_server, 390)
+    assert french["y"] + french["height"] <= english["y"]
+    assert round(french["x"]) == round(english["x"])
+    assert overflow == 0
 
 
 def _session_form(**changes) -> dict:
