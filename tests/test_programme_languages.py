@@ -507,3 +507,22 @@ def test_the_migration_keeps_the_texts_both_ways(make_app):
 
         upgrade()
         assert run(sa.text("SELECT title_fr FROM programme_session")).scalar() == "Ouverture"
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+
+def test_the_demo_programme_is_written_in_both_languages(runner):
+    from colloquium.editions import services as editions
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    edition = editions.current_edition()
+    sessions = services.list_sessions(edition)
+    assert sessions
+    for session in sessions:
+        assert session.title_fr and session.title_en, session.title_fr
+        assert bool(session.summary_fr) == bool(session.summary_en), session.title_fr
+    for speaker in services.list_speakers(edition):
+        assert speaker.title_fr and speaker.title_en and speaker.bio_fr and speaker.bio_en
+    for room in services.list_rooms(edition):
+        assert room.access_notes_fr and room.access_notes_en
