@@ -437,6 +437,20 @@ def test_attendees_read_access_notes_in_their_language(app):
             },
         )
         assert notes in mail.text and notes in mail.html
+    p["room"].access_notes_en = ""
+    mail = render_mail(
+        "registration/confirmed",
+        "en",
+        {
+            "first_name": "Ada",
+            "reference": "R-TEST42",
+            "edition_title": "Colloque",
+            "edition_date": p["edition"].date,
+            "access_notes": services.rooms_with_notes([p["room"]]),
+            "manage_url": "http://colloquium.test/registration/t",
+        },
+    )
+    assert '<span lang="fr">Rez-de-chaussée, boucle magnétique.</span>' in mail.html
 
 
 # --- migration -----------------------------------------------------------------------------------
