@@ -43,10 +43,16 @@ def at(edition, hour_minute: str, days: int = 0):
     return datetime.combine(edition.date + timedelta(days=days), time(hour, minute), edition.tz)
 
 
+def _programme_french(values: dict, fields: tuple[str, ...]) -> dict:
+    """``field=`` given as a simple keyword is the French text (``field_fr``)."""
+    return {f"{name}_fr" if name in fields else name: value for name, value in values.items()}
+
+
 def make_room(edition, name: str = "Grand amphithéâtre", seats: int | None = 200, **values):
     """A flushed room of ``edition``."""
     from colloquium.programme import services as programme
 
+    values = _programme_french(values, ("access_notes",))
     return programme.create_room(edition, programme.RoomData(name=name, seats=seats, **values))
 
 
@@ -54,6 +60,7 @@ def make_speaker(edition, name: str = "Camille Martin", **values):
     """A flushed speaker of ``edition``."""
     from colloquium.programme import services as programme
 
+    values = _programme_french(values, ("title", "affiliation", "bio"))
     return programme.create_speaker(edition, programme.SpeakerData(name=name, **values))
 
 
@@ -67,9 +74,14 @@ def make_session(
     kind: str = "round_table",
     **values,
 ):
-    """A flushed session of ``edition`` from local times; ``speakers`` are (speaker, role)."""
+    """A flushed session of ``edition`` from local times; ``speakers`` are (speaker, role).
+
+    ``title`` is the French title (``title_en=`` adds the English one, ``title=""`` with
+    ``title_en=`` leaves only English); ``summary=`` and ``description=`` are French too.
+    """
     from colloquium.programme import services as programme
 
+    values = _programme_french(values, ("summary", "description"))
     entries = [
         programme.SpeakerEntry(speaker.id, role)
         for speaker, role in (s if isinstance(s, tuple) else (s, "speaker") for s in speakers)
@@ -77,7 +89,7 @@ def make_session(
     return programme.create_session(
         edition,
         programme.SessionData(
-            title=title,
+            title_fr=title,
             kind=kind,
             starts_at=at(edition, starts),
             ends_at=at(edition, ends),

@@ -58,5 +58,5 @@ def test_demo_links_some_speakers_to_member_associations(runner):
     edition = services.current_edition()
     linked = [s for s in programme.list_speakers(edition) if s.association_id]
     assert len(linked) == min(3, len(associations.search_members()))
-    assert all(s.affiliation == s.association.name for s in linked)
+    assert all(s.affiliation_fr == s.association.name for s in linked)
     assert "linked" not in runner.invoke(args=["demo"]).output

@@ -26,7 +26,7 @@ def kinds(conflicts):
 
 def session_data(edition, **changes):
     values = {
-        "title": "Atelier",
+        "title_fr": "Atelier",
         "kind": "workshop",
         "starts_at": at(edition, "14:00"),
         "ends_at": at(edition, "15:00"),
@@ -55,7 +55,7 @@ def test_the_database_refuses_a_session_ending_before_it_starts(app):
     db.session.add(
         ProgrammeSession(
             edition_id=edition.id,
-            title="À l'envers",
+            title_fr="À l'envers",
             kind="panel",
             starts_at=at(edition, "11:00"),
             ends_at=at(edition, "10:00"),
@@ -88,7 +88,7 @@ def test_the_database_refuses_a_speaker_twice_in_one_session(app):
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"title": "  "}, "title"),
+        ({"title_fr": "  "}, "title_fr"),
         ({"kind": "party"}, "kind"),
         ({"language": "de"}, "language"),
         ({"expected_audience": -1}, "expected_audience"),
@@ -303,7 +303,7 @@ def test_a_session_outside_the_day_in_the_editions_time_zone(app):
         edition,
         session_data(
             edition,
-            title="Avant",
+            title_fr="Avant",
             room_id=room.id,
             starts_at=at(edition, "23:00", days=-1),
             ends_at=at(edition, "00:30"),
@@ -397,7 +397,7 @@ def test_copy_rooms_only(app):
     make_session(source, room=None)
     result = services.copy_programme(source, target)
     assert (result.rooms, result.sessions) == (1, 0)
-    assert [(r.name, r.seats, r.access_notes) for r in services.list_rooms(target)] == [
+    assert [(r.name, r.seats, r.access_notes_fr) for r in services.list_rooms(target)] == [
         ("A", 10, "Ascenseur"),
         ("B", 99, ""),
     ]
@@ -425,7 +425,7 @@ def test_copy_the_session_skeleton_to_the_new_date(app):
     assert copy.starts_at == at(target, "09:00") and copy.ends_at == at(target, "09:30")
     assert copy.room.edition_id == target.id and copy.room.name == "A"
     assert (copy.kind, copy.language, copy.interpretation) == ("opening", "both", True)
-    assert copy.description == "" and copy.speaker_links == []
+    assert copy.description_fr == "" and copy.speaker_links == []
     assert services.programme_conflicts(target) == []
 
 

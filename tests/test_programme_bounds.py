@@ -33,7 +33,7 @@ def _sessions() -> int:
 
 def _data(edition, starts_at, ends_at, **values) -> services.SessionData:
     return services.SessionData(
-        title="Atelier", kind="workshop", starts_at=starts_at, ends_at=ends_at, **values
+        title_fr="Atelier", kind="workshop", starts_at=starts_at, ends_at=ends_at, **values
     )
 
 
@@ -42,7 +42,7 @@ def _typo(edition, title: str, starts_at: datetime, ends_at: datetime) -> Progra
     session = ProgrammeSession(
         edition_id=edition.id,
         edition=edition,
-        title=title,
+        title_fr=title,
         kind="workshop",
         starts_at=starts_at,
         ends_at=ends_at,
@@ -139,7 +139,7 @@ def test_the_session_form_offers_only_the_days_of_the_window(app, client, day):
     make_edition(COMING_YEAR)
     _organiser(client)
     data = {
-        "title": "Mon atelier",
+        "title_fr": "Mon atelier",
         "kind": "workshop",
         "day": day,
         "starts_at": "09:00",
@@ -239,7 +239,7 @@ def test_an_expected_audience_too_large_is_a_field_error(app, client, audience):
     make_edition(COMING_YEAR)
     _organiser(client)
     data = {
-        "title": "Mon atelier",
+        "title_fr": "Mon atelier",
         "kind": "workshop",
         "day": f"{COMING_YEAR}-10-17",
         "starts_at": "09:00",

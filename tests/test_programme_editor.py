@@ -59,7 +59,7 @@ def _programme():
 
 def _form(**changes) -> dict:
     data = {
-        "title": "Atelier",
+        "title_fr": "Atelier",
         "kind": "workshop",
         "day": DAY,
         "starts_at": "11:00",
@@ -94,10 +94,10 @@ def test_a_session_saved_in_a_room_already_used_lands_on_its_page_with_the_warni
     response = post_form(
         client,
         f"{PAGE}/sessions/new?lang=en",
-        _form(title="Conflit", starts_at="09:30", ends_at="10:30", room_id=str(room.id)),
+        _form(title_fr="Conflit", starts_at="09:30", ends_at="10:30", room_id=str(room.id)),
     )
     created = db.session.scalar(
-        sa.select(ProgrammeSession).where(ProgrammeSession.title == "Conflit")
+        sa.select(ProgrammeSession).where(ProgrammeSession.title_fr == "Conflit")
     )
     assert created is not None  # a conflict warns, it never refuses
     assert response.headers["Location"] == f"{PAGE}/sessions/{created.id}"
@@ -145,7 +145,7 @@ def test_a_session_on_the_eve_without_a_room_warns_of_both(app, client):
     response = post_form(
         client,
         f"{PAGE}/sessions/new?lang=en",
-        _form(title="Réception", day=f"{COMING_YEAR}-10-16", starts_at="19:00", ends_at="21:00"),
+        _form(title_fr="Réception", day=f"{COMING_YEAR}-10-16", starts_at="19:00", ends_at="21:00"),
     )
     page = client.get(response.headers["Location"] + "?lang=en").get_data(as_text=True)
     assert _flashes(page, "warning") == ["Saved, but with 2 warnings: see them above the form."]
@@ -219,7 +219,7 @@ def test_duplicate_publishes_nothing_until_the_form_is_saved(app, client):
         client,
         form_url,
         _form(
-            title="Ouverture (bis)",
+            title_fr="Ouverture (bis)",
             kind="opening",
             starts_at="14:00",
             ends_at="15:00",
@@ -436,7 +436,7 @@ def test_a_session_saved_before_keeps_its_day_and_times(app, client):
     post_form(
         client,
         url,
-        _form(title="Veille", day=f"{COMING_YEAR}-10-16", starts_at="19:00", ends_at="21:00"),
+        _form(title_fr="Veille", day=f"{COMING_YEAR}-10-16", starts_at="19:00", ends_at="21:00"),
     )
     db.session.expire_all()
     saved = db.session.get(ProgrammeSession, eve.id)
@@ -508,7 +508,7 @@ def test_add_a_speaker_row_keeps_what_was_typed_and_saves_nothing(app, client):
         rows[f"speakers-{n}-speaker_id"] = str(people[n].id)
         rows[f"speakers-{n}-role"] = "chair" if n == 0 else "speaker"
     response = post_form(
-        client, url, _form(title="Grand panel", summary="Gardé", more_speakers="1", **rows)
+        client, url, _form(title_fr="Grand panel", summary_fr="Gardé", more_speakers="1", **rows)
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and _sessions() == 0
@@ -519,7 +519,7 @@ def test_add_a_speaker_row_keeps_what_was_typed_and_saves_nothing(app, client):
     # The fifth row is filled, then saved: a session of five speakers.
     rows["speakers-4-speaker_id"] = str(people[4].id)
     rows["speakers-4-role"] = "speaker"
-    response = post_form(client, url, _form(title="Grand panel", **rows))
+    response = post_form(client, url, _form(title_fr="Grand panel", **rows))
     assert response.status_code == 302
     session = db.session.scalar(sa.select(ProgrammeSession))
     assert [link.speaker_id for link in session.speaker_links] == [p.id for p in people[:5]]

@@ -98,7 +98,7 @@ def test_one_session_calendar_and_stable_uid_across_changes(app, client):
     services.update_session(
         db.session.get(ProgrammeSession, first.id),
         services.SessionData(
-            title="Ouverture (nouvel horaire)",
+            title_fr="Ouverture (nouvel horaire)",
             kind="opening",
             starts_at=at(edition, "09:15"),
             ends_at=at(edition, "09:45"),
@@ -125,6 +125,7 @@ def test_calendars_answer_304_when_unchanged(app, client):
 NULLABLE = type(None)
 DOCUMENT = {
     "version": int,
+    "language": str,
     "edition": dict,
     "rooms": list,
     "speakers": list,
@@ -146,13 +147,26 @@ EDITION = {
     "ical_url": str,
 }
 VENUE = {"name": str, "address": str, "city": str}
-ROOM = {"id": int, "name": str, "seats": (int, NULLABLE), "access_notes": str}
+ROOM = {
+    "id": int,
+    "name": str,
+    "seats": (int, NULLABLE),
+    "access_notes": str,
+    "access_notes_fr": str,
+    "access_notes_en": str,
+}
 SPEAKER = {
     "id": int,
     "name": str,
     "title": str,
+    "title_fr": str,
+    "title_en": str,
     "affiliation": str,
+    "affiliation_fr": str,
+    "affiliation_en": str,
     "bio": str,
+    "bio_fr": str,
+    "bio_en": str,
     "photo_url": (str, NULLABLE),
     "association": (dict, NULLABLE),
     "url": str,
@@ -161,9 +175,15 @@ ASSOCIATION = {"slug": str, "name": str, "url": str}
 SESSION = {
     "id": int,
     "title": str,
+    "title_fr": str,
+    "title_en": str,
     "kind": str,
     "summary": str,
+    "summary_fr": str,
+    "summary_en": str,
     "description": str,
+    "description_fr": str,
+    "description_en": str,
     "starts_at": str,
     "ends_at": str,
     "room_id": (int, NULLABLE),

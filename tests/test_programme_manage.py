@@ -271,7 +271,9 @@ def test_create_a_room_and_a_refused_duplicate(app, client):
     programme_with_one_of_each()
     organiser(client)
     url = f"/admin/programme/{COMING_YEAR}/rooms/new"
-    response = post_form(client, url, {"name": "Salle B", "seats": "30", "access_notes": "Étage"})
+    response = post_form(
+        client, url, {"name": "Salle B", "seats": "30", "access_notes_fr": "Étage"}
+    )
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Room).where(Room.name == "Salle B")).seats == 30
     response = post_form(client, url + "?lang=en", {"name": "salle b", "seats": "12"})
@@ -294,7 +296,7 @@ def test_create_a_session_with_ordered_speakers(app, client):
         client,
         f"/admin/programme/{COMING_YEAR}/sessions/new",
         {
-            "title": "Table ronde européenne",
+            "title_fr": "Table ronde européenne",
             "kind": "round_table",
             "day": f"{COMING_YEAR}-10-17",
             "starts_at": "14:00",
@@ -313,7 +315,7 @@ def test_create_a_session_with_ordered_speakers(app, client):
     )
     assert response.status_code == 302
     created = db.session.scalar(
-        sa.select(ProgrammeSession).where(ProgrammeSession.title == "Table ronde européenne")
+        sa.select(ProgrammeSession).where(ProgrammeSession.title_fr == "Table ronde européenne")
     )
     assert created.starts_at == at(edition, "14:00") and created.ends_at == at(edition, "15:30")
     assert (created.language, created.interpretation, created.expected_audience) == (
@@ -340,7 +342,7 @@ def test_create_a_session_with_ordered_speakers(app, client):
             "A session must end after it starts.",
             "ends_at",
         ),
-        ({"title": ""}, "This field is required.", "title"),
+        ({"title_fr": ""}, "Write it in French or in English (or both).", "title_fr"),
         (
             {"speakers-1-speaker_id": "{speaker}"},
             "A speaker can be listed only once in a session.",
@@ -352,14 +354,14 @@ def test_a_refused_session_keeps_what_was_typed(app, client, changes, message, f
     _edition, _room, speaker, _session = programme_with_one_of_each()
     organiser(client)
     data = {
-        "title": "Mon atelier",
+        "title_fr": "Mon atelier",
         "kind": "workshop",
         "day": f"{COMING_YEAR}-10-17",
         "starts_at": "09:00",
         "ends_at": "10:00",
         "room_id": "",
         "language": "fr",
-        "summary": "Texte saisi",
+        "summary_fr": "Texte saisi",
         "speakers-0-speaker_id": str(speaker.id),
         "speakers-0-role": "speaker",
     }
@@ -378,7 +380,7 @@ def test_a_csrf_failure_shows_the_form_again_with_the_input(app, client):
     organiser(client)
     response = client.post(
         f"/admin/programme/{COMING_YEAR}/sessions/new?lang=en",
-        data={"title": "Gardé malgré tout", "kind": "panel", "csrf_token": "forged"},
+        data={"title_fr": "Gardé malgré tout", "kind": "panel", "csrf_token": "forged"},
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -470,7 +472,7 @@ def test_copy_to_next_year(app, client):
     assert response.headers["Location"] == f"/admin/programme/{NEXT_YEAR}"
     target = db.session.scalar(sa.select(Edition).where(Edition.year == NEXT_YEAR))
     [copy] = services.list_sessions(target)
-    assert copy.title == "Ouverture" and copy.starts_at == at(target, "09:00")
+    assert copy.title_fr == "Ouverture" and copy.starts_at == at(target, "09:00")
     assert [r.name for r in services.list_rooms(target)] == ["Salle A"]
 
 
@@ -534,7 +536,7 @@ def test_editing_a_session_to_end_before_it_starts_is_refused(app, client):
         client,
         url,
         {
-            "title": "Ouverture déplacée",
+            "title_fr": "Ouverture déplacée",
             "kind": "opening",
             "day": f"{COMING_YEAR}-10-17",
             "starts_at": "11:00",
@@ -547,7 +549,7 @@ def test_editing_a_session_to_end_before_it_starts_is_refused(app, client):
     assert response.status_code == 200 and "A session must end after it starts." in page
     assert 'value="Ouverture déplacée"' in page
     db.session.expire_all()
-    assert db.session.get(ProgrammeSession, session.id).title == "Ouverture"
+    assert db.session.get(ProgrammeSession, session.id).title_fr == "Ouverture"
 
 
 def test_a_speaker_without_photo_has_no_photo_address(app, client):

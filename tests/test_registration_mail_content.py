@@ -6,6 +6,7 @@ Mail goes through a real SMTP server, in both languages.
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from babel.messages.pofile import read_po
@@ -260,7 +261,10 @@ SAMPLE = {
     "register_url": "http://colloquium.test/register",
     "profile_link": "http://colloquium.test/associations/aide-et-refuge",
     "history_link": "http://colloquium.test/admin/associations/aide-et-refuge/history",
-    "access_notes": [("Salle Gascogne", ACCESS_NOTES)],
+    # Rooms with their notes in both languages: each mail shows its reader's.
+    "access_notes": [
+        SimpleNamespace(name="Salle Gascogne", access_notes_fr=ACCESS_NOTES, access_notes_en="")
+    ],
 }
 
 

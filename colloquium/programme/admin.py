@@ -14,7 +14,7 @@ from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
 from colloquium.forms import INTEGER_LIMIT, saved, transaction
-from colloquium.i18n import long_date
+from colloquium.i18n import long_date, written
 from colloquium.programme import services
 from colloquium.programme.forms import (
     MAX_SPEAKER_ROWS,
@@ -155,7 +155,10 @@ def copy(year: int):
 
 def _room_data(form: RoomForm) -> services.RoomData:
     return services.RoomData(
-        name=form.name.data, seats=form.seats.data, access_notes=form.access_notes.data or ""
+        name=form.name.data,
+        seats=form.seats.data,
+        access_notes_fr=form.access_notes_fr.data or "",
+        access_notes_en=form.access_notes_en.data or "",
     )
 
 
@@ -215,9 +218,12 @@ def _speaker_form(obj=None) -> SpeakerForm:
 def _save_speaker(edition: Edition, form: SpeakerForm, speaker=None):
     data = services.SpeakerData(
         name=form.name.data,
-        title=form.title.data or "",
-        affiliation=form.affiliation.data or "",
-        bio=form.bio.data or "",
+        title_fr=form.title_fr.data or "",
+        title_en=form.title_en.data or "",
+        affiliation_fr=form.affiliation_fr.data or "",
+        affiliation_en=form.affiliation_en.data or "",
+        bio_fr=form.bio_fr.data or "",
+        bio_en=form.bio_en.data or "",
         email=form.email.data or None,
         association_id=form.association_id.data,
     )
@@ -313,7 +319,8 @@ def _session_form(edition: Edition, session: ProgrammeSession | None = None) -> 
         tz = edition.tz
         starts, ends = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
         data = {
-            "title": session.title,
+            "title_fr": session.title_fr,
+            "title_en": session.title_en,
             "kind": session.kind,
             # A session from before the window (a typo years away) is offered on the day.
             "day": starts.date()
@@ -325,8 +332,10 @@ def _session_form(edition: Edition, session: ProgrammeSession | None = None) -> 
             "language": session.language,
             "interpretation": session.interpretation,
             "expected_audience": session.expected_audience,
-            "summary": session.summary,
-            "description": session.description,
+            "summary_fr": session.summary_fr,
+            "summary_en": session.summary_en,
+            "description_fr": session.description_fr,
+            "description_en": session.description_en,
             "speakers": [
                 {"speaker_id": link.speaker_id, "role": link.role} for link in session.speaker_links
             ],
@@ -341,7 +350,8 @@ def _session_data(edition: Edition, form: SessionForm) -> services.SessionData:
         edition, form.day.data, form.starts_at.data, form.ends_at.data
     )
     return services.SessionData(
-        title=form.title.data,
+        title_fr=form.title_fr.data or "",
+        title_en=form.title_en.data or "",
         kind=form.kind.data,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -349,8 +359,10 @@ def _session_data(edition: Edition, form: SessionForm) -> services.SessionData:
         language=form.language.data,
         interpretation=form.interpretation.data,
         expected_audience=form.expected_audience.data,
-        summary=form.summary.data or "",
-        description=form.description.data or "",
+        summary_fr=form.summary_fr.data or "",
+        summary_en=form.summary_en.data or "",
+        description_fr=form.description_fr.data or "",
+        description_en=form.description_en.data or "",
         speakers=[
             services.SpeakerEntry(speaker_id, role) for speaker_id, role in form.chosen_speakers()
         ],
@@ -469,6 +481,6 @@ def delete_session(year: int, session_id: int):
     return render_template(
         "programme/admin/confirm_delete.html",
         edition=edition,
-        question=_("Delete the session “%(title)s”?", title=session.title),
+        question=_("Delete the session “%(title)s”?", title=written(session, "title")),
         consequence=_("It disappears from the programme and from calendars at their next update."),
     )

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from flask_babel import lazy_gettext as _l
 
 from colloquium.editions.models import Edition
+from colloquium.i18n import written
 from colloquium.programme.models import ProgrammeSession
 
 
@@ -75,8 +76,8 @@ def rooms_used_twice_at_once(sessions: list[ProgrammeSession], tz: tzinfo) -> li
                         "%(room)s is used by “%(first)s” and “%(second)s” at the same time "
                         "(%(start)s–%(end)s).",  # noqa: RUF001 (an en dash between times)
                         room=first.room.name,
-                        first=first.title,
-                        second=second.title,
+                        first=written(first, "title"),
+                        second=written(second, "title"),
                         start=start,
                         end=end,
                     ),
@@ -105,8 +106,8 @@ def speakers_in_two_places_at_once(sessions: list[ProgrammeSession], tz: tzinfo)
                         "%(speaker)s is expected in “%(first)s” and “%(second)s” at the same "
                         "time (%(start)s–%(end)s).",  # noqa: RUF001 (an en dash between times)
                         speaker=speaker_names[speaker_id],
-                        first=first.title,
-                        second=second.title,
+                        first=written(first, "title"),
+                        second=written(second, "title"),
                         start=start,
                         end=end,
                     ),
@@ -147,7 +148,10 @@ def outside_the_day(session: ProgrammeSession, day: tuple[datetime, datetime]) -
     return [
         Conflict(
             "outside_day",
-            _l("“%(title)s” is not within the day of the colloquium.", title=session.title),
+            _l(
+                "“%(title)s” is not within the day of the colloquium.",
+                title=written(session, "title"),
+            ),
             (session.id,),
         )
     ]
@@ -157,7 +161,13 @@ def without_a_room(session: ProgrammeSession) -> list[Conflict]:
     """A warning if ``session`` has no room yet."""
     if session.room is not None:
         return []
-    return [Conflict("no_room", _l("“%(title)s” has no room.", title=session.title), (session.id,))]
+    return [
+        Conflict(
+            "no_room",
+            _l("“%(title)s” has no room.", title=written(session, "title")),
+            (session.id,),
+        )
+    ]
 
 
 def over_capacity(session: ProgrammeSession) -> list[Conflict]:
@@ -175,7 +185,7 @@ def over_capacity(session: ProgrammeSession) -> list[Conflict]:
             "over_capacity",
             _l(
                 "“%(title)s” expects %(audience)d people but %(room)s seats %(seats)d.",
-                title=session.title,
+                title=written(session, "title"),
                 audience=session.expected_audience,
                 room=room.name,
                 seats=room.seats,
@@ -198,7 +208,9 @@ def without_a_speaker(session: ProgrammeSession) -> list[Conflict]:
         return []
     return [
         Conflict(
-            "no_speaker", _l("“%(title)s” has no speaker yet.", title=session.title), (session.id,)
+            "no_speaker",
+            _l("“%(title)s” has no speaker yet.", title=written(session, "title")),
+            (session.id,),
         )
     ]
 
@@ -209,7 +221,9 @@ def speakers_without_a_bio(sessions: list[ProgrammeSession]) -> list[Conflict]:
     conflicts: list[Conflict] = []
     for session in sessions:
         for link in session.speaker_links:
-            if link.speaker_id in seen or link.speaker.bio.strip():
+            if link.speaker_id in seen or (
+                link.speaker.bio_fr.strip() or link.speaker.bio_en.strip()
+            ):
                 continue
             seen.add(link.speaker_id)
             conflicts.append(

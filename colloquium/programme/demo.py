@@ -7,74 +7,199 @@ from colloquium.associations import services as associations
 from colloquium.editions.models import Edition
 from colloquium.programme import services
 
+# (name, seats, access notes in French, in English)
 ROOMS = (
-    ("Grand auditorium", 180, "Rez-de-chaussée, accès de plain-pied, boucle magnétique."),
-    ("Salle Germaine Tillion", 60, "Premier étage, ascenseur à droite de l'accueil."),
-    ("Salle Louise Weiss", 40, "Premier étage, ascenseur à droite de l'accueil."),
-    ("Salle Simone Veil", 40, "Rez-de-chaussée, au fond du hall."),
-    ("Foyer", 200, "Rez-de-chaussée, face à l'entrée."),
+    (
+        "Grand auditorium",
+        180,
+        "Rez-de-chaussée, accès de plain-pied, boucle magnétique.",
+        "Ground floor, step-free access, hearing loop.",
+    ),
+    (
+        "Salle Germaine Tillion",
+        60,
+        "Premier étage, ascenseur à droite de l'accueil.",
+        "First floor; the lift is to the right of the reception desk.",
+    ),
+    (
+        "Salle Louise Weiss",
+        40,
+        "Premier étage, ascenseur à droite de l'accueil.",
+        "First floor; the lift is to the right of the reception desk.",
+    ),
+    (
+        "Salle Simone Veil",
+        40,
+        "Rez-de-chaussée, au fond du hall.",
+        "Ground floor, at the far end of the hall.",
+    ),
+    ("Foyer", 200, "Rez-de-chaussée, face à l'entrée.", "Ground floor, opposite the entrance."),
 )
 
 # Every person here is invented; any likeness to a real person is a coincidence.
+# key: (name, (title, affiliation, biography) in French, the same in English)
 SPEAKERS = {
     "marchetti": (
         "Hélène Marchetti",
-        "Présidente",
-        "Ensemble contre la traite des êtres humains",
-        "Juriste de formation, Hélène Marchetti a fondé une permanence d'accueil pour les "
-        "victimes de traite avant de présider le collectif.",
+        (
+            "Présidente",
+            "Ensemble contre la traite des êtres humains",
+            "Juriste de formation, Hélène Marchetti a fondé une permanence d'accueil pour les "
+            "victimes de traite avant de présider le collectif.",
+        ),
+        (
+            "President",
+            "Together against human trafficking",
+            "A lawyer by training, Hélène Marchetti set up a drop-in service for victims of "
+            "trafficking before becoming president of the network.",
+        ),
     ),
     "verbeke": (
         "Jonas Verbeke",
-        "Rapporteur",
-        "Comité européen d'experts (fictif)",
-        "Jonas Verbeke suit depuis dix ans la mise en œuvre des engagements européens "
-        "contre la traite.",
+        (
+            "Rapporteur",
+            "Comité européen d'experts (fictif)",
+            "Jonas Verbeke suit depuis dix ans la mise en œuvre des engagements européens "
+            "contre la traite.",
+        ),
+        (
+            "Rapporteur",
+            "European committee of experts (fictional)",
+            "For ten years Jonas Verbeke has followed how Europe's commitments against "
+            "trafficking are carried out.",
+        ),
     ),
     "diallo": (
         "Amara Diallo",
-        "Chercheuse en sociologie des migrations",
-        "Université de Valmont (fictive)",
-        "Ses travaux portent sur les parcours d'exploitation et de sortie de l'exploitation.",
+        (
+            "Chercheuse en sociologie des migrations",
+            "Université de Valmont (fictive)",
+            "Ses travaux portent sur les parcours d'exploitation et de sortie de l'exploitation.",
+        ),
+        (
+            "Sociologist of migration",
+            "University of Valmont (fictional)",
+            "Her research looks at how people fall into exploitation and how they get out.",
+        ),
     ),
     "lindqvist": (
         "Sofia Lindqvist",
-        "Magistrate de liaison",
-        "Coopération judiciaire européenne (fictive)",
-        "",
+        (
+            "Magistrate de liaison",
+            "Coopération judiciaire européenne (fictive)",
+            "Sofia Lindqvist aide les parquets de plusieurs pays à mener des enquêtes communes.",
+        ),
+        (
+            "Liaison magistrate",
+            "European judicial cooperation (fictional)",
+            "Sofia Lindqvist helps prosecutors from several countries run joint investigations.",
+        ),
     ),
     "benali": (
         "Nadia Benali",
-        "Coordinatrice de l'hébergement sécurisé",
-        "Association membre du collectif",
-        "Nadia Benali accompagne depuis quinze ans des personnes victimes vers un logement sûr.",
+        (
+            "Coordinatrice de l'hébergement sécurisé",
+            "Association membre du collectif",
+            "Nadia Benali accompagne depuis quinze ans des personnes victimes vers un "
+            "logement sûr.",
+        ),
+        (
+            "Safe housing coordinator",
+            "Member association of the network",
+            "For fifteen years Nadia Benali has helped victims find a safe place to live.",
+        ),
     ),
     "lefebvre": (
         "Marc Lefebvre-Roux",
-        "Journaliste d'investigation",
-        "Revue Horizons (fictive)",
-        "",
+        (
+            "Journaliste d'investigation",
+            "Revue Horizons (fictive)",
+            "Marc Lefebvre-Roux enquête sur le travail forcé dans les chaînes d'approvisionnement.",
+        ),
+        (
+            "Investigative journalist",
+            "Horizons magazine (fictional)",
+            "Marc Lefebvre-Roux investigates forced labour in supply chains.",
+        ),
     ),
-    "carvalho": ("Inès Carvalho", "Avocate", "Barreau de Valmont (fictif)", ""),
-    "nguyen": ("Thomas Nguyen", "Inspecteur du travail", "", ""),
+    "carvalho": (
+        "Inès Carvalho",
+        (
+            "Avocate",
+            "Barreau de Valmont (fictif)",
+            "Inès Carvalho défend des victimes de traite devant les juridictions pénales.",
+        ),
+        (
+            "Lawyer",
+            "Valmont Bar (fictional)",
+            "Inès Carvalho represents victims of trafficking in the criminal courts.",
+        ),
+    ),
+    "nguyen": (
+        "Thomas Nguyen",
+        (
+            "Inspecteur du travail",
+            "",
+            "Thomas Nguyen contrôle les chantiers et les exploitations agricoles de sa région.",
+        ),
+        (
+            "Labour inspector",
+            "",
+            "Thomas Nguyen inspects building sites and farms across his region.",
+        ),
+    ),
     "temoin": (
         "Marie A. (prénom modifié)",
-        "Survivante de la traite",
-        "",
-        "Marie témoigne de son parcours, de l'exploitation à la reconstruction.",
+        (
+            "Survivante de la traite",
+            "",
+            "Marie témoigne de son parcours, de l'exploitation à la reconstruction.",
+        ),
+        (
+            "Trafficking survivor",
+            "",
+            "Marie tells her story, from exploitation to rebuilding her life.",
+        ),
     ),
     "sarr": (
         "Élodie Sarr",
-        "Éducatrice de prévention",
-        "Association membre du collectif",
-        "",
+        (
+            "Éducatrice de prévention",
+            "Association membre du collectif",
+            "Élodie Sarr va à la rencontre des jeunes en errance, dans la rue et en ligne.",
+        ),
+        (
+            "Outreach youth worker",
+            "Member association of the network",
+            "Élodie Sarr reaches out to young people adrift, on the streets and online.",
+        ),
     ),
-    "mercier": ("Paul Mercier", "Commissaire", "Office central (fictif)", ""),
+    "mercier": (
+        "Paul Mercier",
+        (
+            "Commissaire",
+            "Office central (fictif)",
+            "Paul Mercier dirige une équipe d'enquêteurs spécialisés dans la traite.",
+        ),
+        (
+            "Police superintendent",
+            "Central office (fictional)",
+            "Paul Mercier leads a team of detectives who specialise in trafficking cases.",
+        ),
+    ),
     "toure": (
         "Aïcha Touré",
-        "Médecin",
-        "Association membre du collectif",
-        "Aïcha Touré dirige un centre de santé qui reçoit des personnes victimes d'exploitation.",
+        (
+            "Médecin",
+            "Association membre du collectif",
+            "Aïcha Touré dirige un centre de santé qui reçoit des personnes victimes "
+            "d'exploitation.",
+        ),
+        (
+            "Doctor",
+            "Member association of the network",
+            "Aïcha Touré runs a health centre that cares for people who have been exploited.",
+        ),
     ),
 }
 # Speakers shown as members of the fictional member associations (when those exist).
@@ -152,6 +277,48 @@ SESSIONS = (
     ),
 )  # fmt: skip
 
+# The English of each session above, by its French title: (title, summary).
+IN_ENGLISH = {
+    "Accueil et café": ("Welcome and coffee", ""),
+    "Ouverture du colloque": ("Opening of the colloquium", "Welcome and an outline of the day."),
+    "Dix ans d'engagements européens : où en sommes-nous ?": (
+        "Ten years of European commitments: where do we stand?",
+        "What governments promised, what they delivered and what is still to be done.",
+    ),
+    "Sortir de l'exploitation : un parcours": (
+        "Getting out of exploitation: one woman's story",
+        "A survivor's account, followed by questions from the floor.",
+    ),
+    "Pause": ("Break", ""),
+    "Identifier les victimes : le rôle de chacun": (
+        "Identifying victims: who does what",
+        "Police, labour inspectors and health workers: spotting victims sooner and "
+        "referring them better.",
+    ),
+    "Déjeuner": ("Lunch", ""),
+    "Atelier A — Mineurs exploités : repérer et protéger": (
+        "Workshop A — Exploited children: spotting the signs and keeping them safe",
+        "Warning signs, reporting and emergency shelter, through real-life cases.",
+    ),
+    "Atelier B — Exploitation par le travail : les outils juridiques": (
+        "Workshop B — Labour exploitation: the legal toolkit",
+        "Joint investigations, asset seizure and compensation for victims.",
+    ),
+    "Atelier C — Hébergement sécurisé et accès aux soins": (
+        "Workshop C — Safe housing and access to healthcare",
+        "How the network's associations work together, city by city.",
+    ),
+    "Ce que la recherche nous apprend de la traite en France": (
+        "What research tells us about trafficking in France",
+        "The figures, the blind spots and better ways to measure.",
+    ),
+    "Recommandations aux décideurs français et européens": (
+        "Recommendations to French and European policy makers",
+        "The network's proposals, discussed with experts.",
+    ),
+    "Clôture": ("Closing remarks", ""),
+}
+
 
 def load_programme(edition: Edition) -> Iterator[str]:
     """Create the demo programme of ``edition`` once, publish it, and link member speakers."""
@@ -171,20 +338,33 @@ def load_programme(edition: Edition) -> Iterator[str]:
 
 def _create(edition: Edition) -> None:
     rooms = {
-        name: services.create_room(edition, services.RoomData(name, seats, notes))
-        for name, seats, notes in ROOMS
+        name: services.create_room(
+            edition, services.RoomData(name, seats, access_notes_fr=fr, access_notes_en=en)
+        )
+        for name, seats, fr, en in ROOMS
     }
     speakers = {
         key: services.create_speaker(
-            edition, services.SpeakerData(name=name, title=title, affiliation=where, bio=bio)
+            edition,
+            services.SpeakerData(
+                name=name,
+                title_fr=french[0],
+                affiliation_fr=french[1],
+                bio_fr=french[2],
+                title_en=english[0],
+                affiliation_en=english[1],
+                bio_en=english[2],
+            ),
         )
-        for key, (name, title, where, bio) in SPEAKERS.items()
+        for key, (name, french, english) in SPEAKERS.items()
     }
     for start, end, kind, title, room, language, interpretation, audience, who, summary in SESSIONS:
+        title_en, summary_en = IN_ENGLISH[title]
         services.create_session(
             edition,
             services.SessionData(
-                title=title,
+                title_fr=title,
+                title_en=title_en,
                 kind=kind,
                 starts_at=_local(edition, start),
                 ends_at=_local(edition, end),
@@ -192,7 +372,8 @@ def _create(edition: Edition) -> None:
                 language=language,
                 interpretation=interpretation,
                 expected_audience=audience,
-                summary=summary,
+                summary_fr=summary,
+                summary_en=summary_en,
                 speakers=[services.SpeakerEntry(speakers[key].id, role) for key, role in who],
             ),
         )
@@ -207,7 +388,7 @@ def _link_member_speakers(edition: Edition) -> int:
         speaker = by_name.get(SPEAKERS[key][0])
         if speaker is not None and speaker.association_id is None:
             speaker.association = association
-            speaker.affiliation = association.name
+            speaker.affiliation_fr = speaker.affiliation_en = association.name
             linked += 1
     if linked:
         services.mark_changed(edition)

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from icalendar import Calendar, Event
 
 from colloquium.editions.models import Edition
-from colloquium.i18n import in_both_languages
+from colloquium.i18n import CONTENT_LANGUAGES, in_both_languages, page_language, written
 from colloquium.links import external_url
 from colloquium.programme import services
 from colloquium.programme.labels import ROLE_LABELS
@@ -65,12 +65,15 @@ def _event(session: ProgrammeSession, edition: Edition) -> Event:
     event.add("sequence", session.sequence)
     event.add("dtstart", session.starts_at.astimezone(tz))
     event.add("dtend", session.ends_at.astimezone(tz))
-    event.add("summary", session.title)
-    lines = [session.summary] if session.summary else []
+    language = page_language()  # ``?lang=`` chooses it, like any page
+    event.add("summary", written(session, "title", language).text)
+    summary = written(session, "summary", language).text
+    lines = [summary] if summary else []
     for link in session.speaker_links:
         who = link.speaker.name
-        if link.speaker.affiliation:
-            who += f", {link.speaker.affiliation}"
+        affiliation = written(link.speaker, "affiliation", language).text
+        if affiliation:
+            who += f", {affiliation}"
         if link.role != "speaker":
             who += f" ({ROLE_LABELS[link.role]})"
         lines.append(who)
@@ -148,23 +151,31 @@ def _time(moment, edition: Edition) -> str:
     return moment.astimezone(edition.tz).isoformat(timespec="seconds")
 
 
-def _room_json(room: Room) -> dict:
+def asked_language() -> str:
+    """The open data's language: ``?lang=``, else the Accept-Language header, else French."""
+    asked = request.args.get("lang")
+    if asked in CONTENT_LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(CONTENT_LANGUAGES) or CONTENT_LANGUAGES[0]
+
+
+def _room_json(room: Room, language: str) -> dict:
     return {
         "id": room.id,
         "name": room.name,
         "seats": room.seats,
-        "access_notes": room.access_notes,
+        **in_both_languages(room, "access_notes", language),
     }
 
 
-def _speaker_json(speaker: Speaker) -> dict:
+def _speaker_json(speaker: Speaker, language: str) -> dict:
     # The speaker's e-mail is private: it is never part of this document.
     return {
         "id": speaker.id,
         "name": speaker.name,
-        "title": speaker.title,
-        "affiliation": speaker.affiliation,
-        "bio": speaker.bio,
+        **in_both_languages(speaker, "title", language),
+        **in_both_languages(speaker, "affiliation", language),
+        **in_both_languages(speaker, "bio", language),
         "photo_url": (
             external_url("programme.speaker_photo", speaker_id=speaker.id, v=speaker.photo_etag)
             if speaker.photo_etag
@@ -183,13 +194,13 @@ def _speaker_json(speaker: Speaker) -> dict:
     }
 
 
-def _session_json(session: ProgrammeSession, edition: Edition) -> dict:
+def _session_json(session: ProgrammeSession, edition: Edition, language: str) -> dict:
     return {
         "id": session.id,
-        "title": session.title,
+        **in_both_languages(session, "title", language),
         "kind": session.kind,
-        "summary": session.summary,
-        "description": session.description,
+        **in_both_languages(session, "summary", language),
+        **in_both_languages(session, "description", language),
         "starts_at": _time(session.starts_at, edition),
         "ends_at": _time(session.ends_at, edition),
         "room_id": session.room_id,
@@ -203,12 +214,16 @@ def _session_json(session: ProgrammeSession, edition: Edition) -> dict:
     }
 
 
-def programme_document(edition: Edition) -> dict:
-    """The published programme of ``edition`` in the documented open-data shape."""
+def programme_document(edition: Edition, language: str = "fr") -> dict:
+    """The published programme of ``edition`` in the documented open-data shape.
+
+    Each text people write is given in ``language`` (else the other) and in both beside it.
+    """
     rooms = services.list_rooms(edition)
     sessions = services.list_sessions(edition)
     return {
         "version": API_VERSION,
+        "language": language,
         "edition": {
             "year": edition.year,
             **_edition_texts(edition),
@@ -227,9 +242,11 @@ def programme_document(edition: Edition) -> dict:
             "url": external_url("programme.archive", year=edition.year),
             "ical_url": external_url("programme_exports.edition_calendar", year=edition.year),
         },
-        "rooms": [_room_json(room) for room in rooms],
-        "speakers": [_speaker_json(speaker) for speaker in services.speakers_of(sessions)],
-        "sessions": [_session_json(session, edition) for session in sessions],
+        "rooms": [_room_json(room, language) for room in rooms],
+        "speakers": [
+            _speaker_json(speaker, language) for speaker in services.speakers_of(sessions)
+        ],
+        "sessions": [_session_json(session, edition, language) for session in sessions],
     }
 
 
@@ -250,7 +267,8 @@ def _json_not_found() -> Response:
 
 
 def _json_response(edition: Edition) -> Response:
-    body = json.dumps(programme_document(edition), ensure_ascii=False, indent=1).encode()
+    document = programme_document(edition, asked_language())
+    body = json.dumps(document, ensure_ascii=False, indent=1).encode()
     return _conditional(body, "application/json")
 
 

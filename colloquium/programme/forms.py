@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from colloquium.forms import Form
+from colloquium.forms import Form, in_both_languages
 from colloquium.programme.labels import KIND_LABELS, LANGUAGE_LABELS, ROLE_LABELS
 from colloquium.programme.services import MAX_SEATS
 
@@ -48,14 +48,22 @@ def _none_or(label, things) -> list[SelectChoice]:
 class RoomForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     seats = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0, max=MAX_SEATS)])
-    access_notes = TextAreaField(_l("Access notes"), validators=[Length(max=2000)])
+    access_notes_fr, access_notes_en = in_both_languages(
+        TextAreaField, _l("Access notes"), validators=[Length(max=2000)]
+    )
 
 
 class SpeakerForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    title = StringField(_l("Title or position"), validators=[Length(max=200)])
-    affiliation = StringField(_l("Affiliation"), validators=[Length(max=200)])
-    bio = TextAreaField(_l("Biography"), validators=[Length(max=10000)])
+    title_fr, title_en = in_both_languages(
+        StringField, _l("Title or position"), validators=[Length(max=200)]
+    )
+    affiliation_fr, affiliation_en = in_both_languages(
+        StringField, _l("Affiliation"), validators=[Length(max=200)]
+    )
+    bio_fr, bio_en = in_both_languages(
+        TextAreaField, _l("Biography"), validators=[Length(max=10000)]
+    )
     email = EmailField(_l("E-mail address (private)"), validators=[Length(max=254)])
     association_id = SelectField(_l("Member association"), coerce=_optional_id)
     photo = FileField(_l("Photo"))
@@ -85,7 +93,9 @@ def _day(value):
 
 
 class SessionForm(Form):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title_fr, title_en = in_both_languages(
+        StringField, _l("Title"), required=True, validators=[Length(max=200)]
+    )
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS.items()))
     day = SelectField(_l("Day"), coerce=_day)
     starts_at = TimeField(
@@ -106,8 +116,12 @@ class SessionForm(Form):
     expected_audience = IntegerField(
         _l("Expected audience"), validators=[Optional(), NumberRange(min=0, max=MAX_SEATS)]
     )
-    summary = TextAreaField(_l("Summary"), validators=[Length(max=1000)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=20000)])
+    summary_fr, summary_en = in_both_languages(
+        TextAreaField, _l("Summary"), validators=[Length(max=1000)]
+    )
+    description_fr, description_en = in_both_languages(
+        TextAreaField, _l("Description"), validators=[Length(max=20000)]
+    )
     speakers = FieldList(
         FormField(SpeakerRowForm), label=_l("Speakers"), max_entries=MAX_SPEAKER_ROWS
     )

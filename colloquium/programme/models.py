@@ -42,7 +42,8 @@ class Room(db.Model):
     )
     name: Mapped[str] = mapped_column(sa.String(120))
     seats: Mapped[int | None]
-    access_notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    access_notes_fr: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    access_notes_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     edition: Mapped[Edition] = relationship()
 
@@ -58,9 +59,12 @@ class Speaker(db.Model):
         sa.ForeignKey("edition.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(sa.String(200))
-    affiliation: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
-    title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
-    bio: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    affiliation_fr: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    affiliation_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    title_fr: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    bio_fr: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    bio_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # Private: for the organisers only, never shown or exported.
     email: Mapped[str | None] = mapped_column(sa.String(254))
     photo: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
@@ -96,10 +100,14 @@ class ProgrammeSession(db.Model):
     edition_id: Mapped[int] = mapped_column(
         sa.ForeignKey("edition.id", ondelete="CASCADE"), index=True
     )
-    title: Mapped[str] = mapped_column(sa.String(200))
+    # One of the two titles is enough (the form and the service check it).
+    title_fr: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     kind: Mapped[str] = mapped_column(sa.String(20))
-    summary: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
-    description: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    summary_fr: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    summary_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    description_fr: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     room_id: Mapped[int | None] = mapped_column(
@@ -122,7 +130,7 @@ class ProgrammeSession(db.Model):
     )
 
     def __repr__(self) -> str:
-        return f"<ProgrammeSession {self.title!r}>"
+        return f"<ProgrammeSession {self.title_fr or self.title_en!r}>"
 
     def overlaps(self, other: "ProgrammeSession") -> bool:
         """True when the two intervals share time; 10:00-11:00 and 11:00-12:00 do not."""

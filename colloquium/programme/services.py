@@ -19,7 +19,7 @@ from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.errors import DomainError
 from colloquium.extensions import db
-from colloquium.i18n import long_date
+from colloquium.i18n import long_date, written
 from colloquium.images import prepare_logo
 from colloquium.programme.conflicts import (
     Conflict,
@@ -121,7 +121,8 @@ class RoomData:
 
     name: str
     seats: int | None = None
-    access_notes: str = ""
+    access_notes_fr: str = ""
+    access_notes_en: str = ""
 
 
 def list_rooms(edition: Edition) -> list[Room]:
@@ -133,6 +134,11 @@ def list_rooms(edition: Edition) -> list[Room]:
             .order_by(fold(Room.name), Room.name, Room.id)
         )
     )
+
+
+def rooms_with_notes(rooms: list[Room]) -> list[Room]:
+    """The rooms with access notes in one language at least (for attendees' mails)."""
+    return [room for room in rooms if room.access_notes_fr.strip() or room.access_notes_en.strip()]
 
 
 def get_room(edition: Edition, room_id: int) -> Room | None:
@@ -195,7 +201,8 @@ def _apply_room(room: Room, data: RoomData) -> None:
         raise DomainError("name", _l("This edition already has a room with this name."))
     room.name = name
     room.seats = data.seats
-    room.access_notes = (data.access_notes or "").strip()
+    room.access_notes_fr = (data.access_notes_fr or "").strip()
+    room.access_notes_en = (data.access_notes_en or "").strip()
 
 
 def _bump_sessions_in(room: Room) -> None:
@@ -215,9 +222,12 @@ class SpeakerData:
     """What an organiser types about a speaker."""
 
     name: str
-    affiliation: str = ""
-    title: str = ""
-    bio: str = ""
+    affiliation_fr: str = ""
+    affiliation_en: str = ""
+    title_fr: str = ""
+    title_en: str = ""
+    bio_fr: str = ""
+    bio_en: str = ""
     email: str | None = None
     association_id: int | None = None
 
@@ -302,9 +312,10 @@ def _apply_speaker(speaker: Speaker, data: SpeakerData) -> None:
             raise DomainError("association_id", _l("This association does not exist."))
     speaker.name = name
     speaker.association = association
-    speaker.affiliation = (data.affiliation or "").strip()
-    speaker.title = (data.title or "").strip()
-    speaker.bio = (data.bio or "").strip()
+    for text in ("affiliation", "title", "bio"):
+        for language in ("fr", "en"):
+            value = (getattr(data, f"{text}_{language}") or "").strip()
+            setattr(speaker, f"{text}_{language}", value)
     speaker.email = email
 
 
@@ -320,11 +331,12 @@ class SpeakerEntry:
     role: str = "speaker"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SessionData:
-    """What an organiser types about a session."""
+    """What an organiser types about a session (its title in one language at least)."""
 
-    title: str
+    title_fr: str = ""
+    title_en: str = ""
     kind: str
     starts_at: datetime
     ends_at: datetime
@@ -332,8 +344,10 @@ class SessionData:
     language: str = "fr"
     interpretation: bool = False
     expected_audience: int | None = None
-    summary: str = ""
-    description: str = ""
+    summary_fr: str = ""
+    summary_en: str = ""
+    description_fr: str = ""
+    description_en: str = ""
     speakers: list[SpeakerEntry] = field(default_factory=list)
 
 
@@ -468,9 +482,10 @@ def _check_within_window(edition: Edition, starts_at: datetime, ends_at: datetim
 
 
 def _apply_session(session: ProgrammeSession, edition: Edition, data: SessionData) -> None:
-    title = (data.title or "").strip()
-    if not title:
-        raise DomainError("title", _l("The session needs a title."))
+    title_fr = (data.title_fr or "").strip()
+    title_en = (data.title_en or "").strip()
+    if not title_fr and not title_en:
+        raise DomainError("title_fr", _l("The session needs a title."))
     if data.kind not in SESSION_KINDS:
         raise DomainError("kind", _l("Choose a kind of session."))
     if data.language not in LANGUAGES:
@@ -504,10 +519,14 @@ def _apply_session(session: ProgrammeSession, edition: Edition, data: SessionDat
             raise DomainError("speakers", _l("This speaker is not part of this edition."))
         speakers.append((speaker, entry.role))
 
-    session.title = title
+    session.title_fr = title_fr
+    session.title_en = title_en
     session.kind = data.kind
-    session.summary = (data.summary or "").strip()
-    session.description = (data.description or "").strip()
+    for text in ("summary", "description"):
+        for language in ("fr", "en"):
+            setattr(
+                session, f"{text}_{language}", (getattr(data, f"{text}_{language}") or "").strip()
+            )
     session.starts_at = data.starts_at
     session.ends_at = data.ends_at
     session.room = room
@@ -582,7 +601,8 @@ def copy_programme(source: Edition, target: Edition, with_sessions: bool = False
                 edition=target,
                 name=room.name,
                 seats=room.seats,
-                access_notes=room.access_notes,
+                access_notes_fr=room.access_notes_fr,
+                access_notes_en=room.access_notes_en,
             )
             db.session.add(existing)
             copied_rooms += 1
@@ -601,7 +621,7 @@ def copy_programme(source: Edition, target: Edition, with_sessions: bool = False
                     _l(
                         "“%(title)s” is not between the day before and the day after the "
                         "colloquium: correct its times before copying the sessions.",
-                        title=session.title,
+                        title=written(session, "title"),
                     ),
                 )
             starts = _moved(session.starts_at, source, target)
@@ -613,9 +633,11 @@ def copy_programme(source: Edition, target: Edition, with_sessions: bool = False
                 ProgrammeSession(
                     edition_id=target.id,
                     edition=target,
-                    title=session.title,
+                    title_fr=session.title_fr,
+                    title_en=session.title_en,
                     kind=session.kind,
-                    summary=session.summary,
+                    summary_fr=session.summary_fr,
+                    summary_en=session.summary_en,
                     starts_at=starts,
                     ends_at=ends,
                     room=mapping.get(session.room_id) if session.room_id else None,

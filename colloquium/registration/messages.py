@@ -36,7 +36,7 @@ from colloquium.mail.outbox import (
 )
 from colloquium.mail.services import batch_progress
 from colloquium.markdown import render_markdown
-from colloquium.programme.services import list_rooms
+from colloquium.programme.services import list_rooms, rooms_with_notes
 from colloquium.registration.documents import programme_start, qr_png
 from colloquium.registration.models import (
     CONFIRMED,
@@ -405,9 +405,7 @@ def _reminders(edition: Edition, registrations: list[Registration]) -> list[Prep
     if not registrations:
         return []
     starts_at = programme_start(registrations[0])  # the same for all: one query
-    access_notes = [
-        (room.name, room.access_notes) for room in list_rooms(edition) if room.access_notes
-    ]
+    access_notes = rooms_with_notes(list_rooms(edition))
     titles: dict[str, str] = {}
     for language in LANGUAGES:
         with force_locale(language):

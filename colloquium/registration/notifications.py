@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from colloquium.links import external_url
 from colloquium.mail.outbox import Attachment, UndeliverableAddress, inline_src, queue_mail
 from colloquium.mail.services import forget_data_subjects
-from colloquium.programme.services import list_rooms
+from colloquium.programme.services import list_rooms, rooms_with_notes
 from colloquium.registration.documents import calendar_file, programme_start, qr_png
 from colloquium.registration.models import Registration
 from colloquium.registration.tokens import current_token
@@ -99,7 +99,7 @@ def _send_ticket(registration: Registration, template: str) -> None:
         attachments=(qr_code, calendar),
         qr_src=inline_src(qr_code),
         starts_at=programme_start(registration),
-        access_notes=[(room.name, room.access_notes) for room in rooms if room.access_notes],
+        access_notes=rooms_with_notes(rooms),
     )
 
 
