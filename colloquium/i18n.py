@@ -57,6 +57,18 @@ def page_language() -> str:
     return language if language in CONTENT_LANGUAGES else CONTENT_LANGUAGES[0]
 
 
+def open_data_language() -> str:
+    """The JSON API's language: ``?lang=``, else the Accept-Language header, else French.
+
+    Unlike a page, open data ignores the remembered choice (the cookie): the same address
+    with the same headers gives the same document, whoever fetches it.
+    """
+    asked = request.args.get("lang")
+    if asked in CONTENT_LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(CONTENT_LANGUAGES) or CONTENT_LANGUAGES[0]
+
+
 @dataclass(frozen=True)
 class Written:
     """A text people wrote, as shown in some language: the text and the language it is in.

@@ -9,7 +9,7 @@ from wtforms import StringField
 
 from colloquium.forms import Form, in_both_languages
 from colloquium.i18n import in_both_languages as open_data_texts
-from colloquium.i18n import missing_languages, page_language, written
+from colloquium.i18n import missing_languages, open_data_language, page_language, written
 
 
 def _thing(**texts):
@@ -104,3 +104,19 @@ def test_each_field_says_its_language_in_its_label_and_its_lang_attribute(app):
         assert form.title_fr.label.text == "Title (en français)"
         assert 'lang="en"' in str(form.title_en())
         assert 'lang="fr"' in str(form.title_fr())
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "expected"),
+    [
+        ("?lang=en", {}, "en"),
+        ("?lang=xx", {"Accept-Language": "en-GB,en;q=0.8"}, "en"),
+        ("", {"Accept-Language": "de"}, "fr"),
+        ("", {"Cookie": "lang=en"}, "fr"),  # the same document whoever fetches it
+    ],
+)
+def test_open_data_takes_the_asked_language_else_the_headers_else_french(
+    app, query, headers, expected
+):
+    with app.test_request_context("/api/v1/programme" + query, headers=headers):
+        assert open_data_language() == expected

@@ -20,7 +20,7 @@ from colloquium.associations import services
 from colloquium.associations.forms import ProfileForm
 from colloquium.associations.models import AREAS, Association, AssociationRevision
 from colloquium.forms import search_argument, transaction
-from colloquium.i18n import CONTENT_LANGUAGES, in_both_languages
+from colloquium.i18n import in_both_languages, open_data_language
 from colloquium.images import initials_placeholder
 from colloquium.links import external_url
 from colloquium.markdown import render_markdown
@@ -132,9 +132,7 @@ def _cached_image(data: bytes, content_type: str, etag: str):
 @bp.get("/api/v1/associations")
 def api_list():
     """The directory as open data (JSON): texts in ``?lang=`` (else the browser's, else French)."""
-    language = request.args.get("lang")
-    if language not in CONTENT_LANGUAGES:
-        language = request.accept_languages.best_match(CONTENT_LANGUAGES) or "fr"
+    language = open_data_language()
     members = services.search_members()
     return jsonify(
         {

@@ -7,10 +7,11 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
+from flask_babel import force_locale
 from icalendar import Calendar, Event
 
 from colloquium.editions.models import Edition
-from colloquium.i18n import CONTENT_LANGUAGES, in_both_languages, page_language, written
+from colloquium.i18n import in_both_languages, open_data_language, page_language, written
 from colloquium.links import external_url
 from colloquium.programme import services
 from colloquium.programme.labels import ROLE_LABELS
@@ -151,14 +152,6 @@ def _time(moment, edition: Edition) -> str:
     return moment.astimezone(edition.tz).isoformat(timespec="seconds")
 
 
-def asked_language() -> str:
-    """The open data's language: ``?lang=``, else the Accept-Language header, else French."""
-    asked = request.args.get("lang")
-    if asked in CONTENT_LANGUAGES:
-        return asked
-    return request.accept_languages.best_match(CONTENT_LANGUAGES) or CONTENT_LANGUAGES[0]
-
-
 def _room_json(room: Room, language: str) -> dict:
     return {
         "id": room.id,
@@ -226,7 +219,7 @@ def programme_document(edition: Edition, language: str = "fr") -> dict:
         "language": language,
         "edition": {
             "year": edition.year,
-            **_edition_texts(edition),
+            **_edition_texts(edition, language),
             "date": edition.date.isoformat(),
             "timezone": edition.timezone,
             "venue": {
@@ -250,13 +243,15 @@ def programme_document(edition: Edition, language: str = "fr") -> dict:
     }
 
 
-def _edition_texts(edition: Edition) -> dict:
+def _edition_texts(edition: Edition, language: str) -> dict:
     """The edition's title and theme in the language asked, and both beside them."""
+    with force_locale(language):  # the generated title ("Colloquium of …") in that language
+        title = edition.display_title
     return {
-        "title": edition.display_title,
+        "title": title,
         "title_fr": edition.title_fr,
         "title_en": edition.title_en,
-        **in_both_languages(edition, "theme"),
+        **in_both_languages(edition, "theme", language),
     }
 
 
@@ -267,7 +262,7 @@ def _json_not_found() -> Response:
 
 
 def _json_response(edition: Edition) -> Response:
-    document = programme_document(edition, asked_language())
+    document = programme_document(edition, open_data_language())
     body = json.dumps(document, ensure_ascii=False, indent=1).encode()
     return _conditional(body, "application/json")
 
