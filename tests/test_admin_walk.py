@@ -13,16 +13,20 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from colloquium.accounts import services as accounts
+from colloquium.associations.models import AssociationRevision
 from colloquium.audit import services as audit
+from colloquium.audit.models import AuditEntry
 from colloquium.editions.services import get_edition
 from colloquium.extensions import db
+from colloquium.mail.models import OutgoingMail
 from colloquium.mail.outbox import queue_mail
 from colloquium.programme import services as programme
 from colloquium.registration import services as registrations
-from colloquium.registration.models import STATUSES
+from colloquium.registration.models import STATUSES, Registration
 from colloquium.resources import services as brochures
 from colloquium.resources.demo import draw_brochure
 from colloquium.resources.services import BrochureUpload
@@ -37,7 +41,7 @@ from tests.factories import (
     make_speaker,
     make_user,
 )
-from tests.web import log_in
+from tests.web import csrf_token, log_in
 
 ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 LANGUAGES = ("fr", "en")
@@ -82,6 +86,13 @@ def back_office(app):
     organiser = make_user("organiser@example.org", role="organiser")
     audit.record(organiser, "registrations.export", f"edition:{edition.year}", {"rows": 5})
     accounts.make_token(editor, accounts.INVITATION_PURPOSE)
+    revision = AssociationRevision(
+        association=association,
+        author_id=editor.id,
+        author_name=editor.display_name,
+        changes={"city": {"old": "Lyon", "new": "Lille"}},
+    )
+    db.session.add(revision)
     failed_mail = queue_mail("lost@example.org", "mail/test", "fr", {"recipient": "lost"})
     failed_mail.status, failed_mail.last_error = "failed", "550 5.1.1 No such user"
     brochure = brochures.add_brochure(
@@ -98,16 +109,57 @@ def back_office(app):
         "reference": seated.reference,
         "mail_id": str(failed_mail.id),
         "brochure_id": str(brochure.id),
+        "user_id": str(editor.id),
+        "revision_id": str(revision.id),
     }
 
 
-def admin_urls(app, values) -> list[str]:
-    """Every GET rule under ``/admin/``, its arguments filled with the data's values."""
+def admin_urls(app, values, method: str = "GET") -> list[str]:
+    """Every ``method`` rule under ``/admin/``, its arguments filled with the data's values."""
     return sorted(
         ARGUMENT.sub(lambda match: quote(values[match.group("name")], safe=""), rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/admin/") and "GET" in rule.methods
+        if rule.rule.startswith("/admin/") and method in rule.methods
     )
+
+
+def _traces() -> tuple[int, int, int]:
+    """What any back-office act leaves behind: audit lines, outbox rows, registrations' states."""
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(OutgoingMail)),
+        hash(tuple(db.session.execute(sa.select(Registration.id, Registration.status)).all())),
+    )
+
+
+def test_only_organisers_reach_any_back_office_url(app, back_office):
+    """From the URL map: a new back-office page is covered without anyone listing it."""
+    anonymous = app.test_client()
+    editor = app.test_client()
+    assert log_in(editor, "editor@example.org").status_code == 302
+    token = csrf_token(editor, f"/associations/{back_office['slug']}/edit")
+    before = _traces()
+    failures = []
+    for url in admin_urls(app, back_office):
+        response = anonymous.get(url)
+        if response.status_code != 302 or "/login" not in response.location:
+            failures.append(f"anonymous GET {url}: {response.status_code}")
+        if (status := editor.get(url).status_code) != 404:
+            failures.append(f"editor GET {url}: {status}")
+    posts = admin_urls(app, back_office, "POST")
+    assert len(posts) >= 20
+    for url in posts:
+        response = anonymous.post(url, data={})
+        if response.status_code not in (302, 400) or (
+            response.status_code == 302 and "/login" not in response.location
+        ):
+            failures.append(f"anonymous POST {url}: {response.status_code}")
+        data = {"csrf_token": token, "sure": "y", "confirm": "y", "confirmed": "yes"}
+        if (status := editor.post(url, data=data).status_code) != 404:
+            failures.append(f"editor POST {url}: {status}")
+    assert not failures, "\n".join(failures)
+    db.session.expire_all()
+    assert _traces() == before
 
 
 def test_the_data_has_a_registration_in_every_state(app, back_office):
