@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from colloquium import demo
+from colloquium.associations import demo as associations_demo
 from colloquium.associations.models import Association, AssociationArea
 from colloquium.editions import services as editions
 from colloquium.programme import services as programme
+from colloquium.resources import demo as resources_demo
 
 FIRST_START = time(8, 0)
 
@@ -23,6 +25,29 @@ def build_day(sessions: int = 40, speakers: int = 60, rooms: int = 4):
     for _line in demo.load_demo():
         pass
     edition = editions.get_edition(demo.coming_year())
+    return top_up(edition, sessions, speakers, rooms)
+
+
+def build_sized(sessions: int, members: int, session):
+    """A published programme of exactly ``sessions`` sessions and ``members`` associations.
+
+    The demo's member associations and brochures, not its programme (14 sessions).
+    """
+    for _line in associations_demo.load():
+        pass
+    for _line in resources_demo.load():
+        pass
+    add_members(members, session)
+    edition = editions.create_edition(
+        demo.coming_year(), editions.EditionChanges(capacity=demo.DEMO_CAPACITY)
+    )
+    top_up(edition, sessions, min(60, max(4, sessions)), 4)
+    programme.set_published(edition, True)
+    return edition
+
+
+def top_up(edition, sessions: int, speakers: int, rooms: int):
+    """Add rooms, speakers and sessions to ``edition`` up to the sizes given."""
     room_list = programme.list_rooms(edition)
     for number in range(len(room_list), rooms):
         room_list.append(
