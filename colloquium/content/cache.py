@@ -16,6 +16,7 @@ from threading import Lock
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from colloquium.clock import local_today
 from colloquium.content.models import THE_ROW, ContentVersion
@@ -205,6 +206,24 @@ def cached_page(view: Callable | None = None, *, language: Callable[[], str] | N
     return wrapped
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without ``Vary: Cookie`` on open data.
+
+    Flask-Login looks into the session after every request, so Flask would say that every
+    answer depends on the cookies; a document the same for everyone does not, and a shared
+    proxy may then keep one copy per language.
+    """
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        """Save as Flask does, then drop ``Cookie`` from Vary when the view ignores it."""
+        super().save_session(app, session, response)
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "same_for_everyone", False) and "Set-Cookie" not in response.headers:
+            kept = [header for header in response.vary if header.lower() != "cookie"]
+            response.headers["Vary"] = ", ".join(kept)
+
+
 def init_app(app: Flask) -> None:
     """Give this process its page cache."""
     app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_MAX_BYTES"])
+    app.session_interface = _SessionInterface()
