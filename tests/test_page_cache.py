@@ -16,6 +16,7 @@ from colloquium.extensions import db
 from colloquium.programme import services as programme
 from colloquium.programme.models import Room
 from colloquium.registration import services as registrations
+from colloquium.registration.models import Registration
 from colloquium.resources import services as brochures
 from tests.factories import (
     make_association,
@@ -121,13 +122,17 @@ def test_registering_by_the_form_leaves_the_version_alone(app, client):
     assert version() == before
 
 
-def test_a_bulk_update_or_hand_written_sql_on_a_public_table_counts(app):
+def test_a_bulk_update_on_a_public_table_counts_and_one_elsewhere_does_not(app):
     edition = make_edition()
     before = version()
     db.session.execute(sa.update(Edition).where(Edition.id == edition.id).values(city="Lille"))
     db.session.commit()
     assert version() == before + 1
-    db.session.execute(sa.text("UPDATE edition SET venue_name = 'Hôtel de ville'"))
+    db.session.execute(sa.delete(Room).where(Room.edition_id == edition.id))
+    db.session.commit()
+    assert version() == before + 2
+    db.session.execute(sa.update(Registration).values(language="en"))
+    db.session.execute(sa.update(Edition).values(seats_taken=Edition.seats_taken))
     db.session.commit()
     assert version() == before + 2
     # One UPDATE per flush, whatever the number of rows it changed.
