@@ -101,8 +101,15 @@ class PageCache:
 
 
 def content_version() -> tuple[int, datetime] | None:
-    """The content's version and when it changed (None if the row is missing: no caching)."""
-    row = db.session.connection().execute(_VERSION).first()
+    """The content's version and when it changed (None if the row is missing: no caching).
+
+    Read outside the request's session, on a connection without a transaction: one round trip
+    (no BEGIN, no ROLLBACK), and a hit never opens the session at all. A page rendered after
+    it reads data at least as new as this version, so a page is never kept under a version
+    newer than the content it shows.
+    """
+    with current_app.extensions["page_cache_reader"].connect() as connection:
+        row = connection.execute(_VERSION).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -226,4 +233,9 @@ class _SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     """Give this process its page cache."""
     app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_MAX_BYTES"])
+    with app.app_context():
+        # The same pool as the app's; only the version is read this way.
+        app.extensions["page_cache_reader"] = db.engine.execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
     app.session_interface = _SessionInterface()
