@@ -28,7 +28,7 @@ from tests.factories import (
     make_user,
 )
 from tests.test_resources_brochures import pdf
-from tests.web import log_in
+from tests.web import csrf_token, log_in
 
 PAGES = (
     "/programme",
@@ -114,11 +114,32 @@ def test_the_seat_counter_alone_never_raises_the_version(app):
     assert version() == before
 
 
+def test_the_home_page_shows_the_seats_and_is_never_kept(app, client):
+    edition = make_edition(capacity=10)
+    registration, _token = make_registration(edition)
+    assert "10 seats left of 10" in text_of(client, "/?lang=en")
+    registrations.confirm_registration(registration)
+    assert "9 seats left of 10" in text_of(client, "/?lang=en")
+    assert len(app.extensions["page_cache"]) == 0
+
+
 def test_registering_by_the_form_leaves_the_version_alone(app, client):
-    make_edition()
+    """A registration writes the attendee, the outbox and the audit log: none of it counts."""
+    edition = make_edition()
     before = version()
-    response = client.get("/register")
-    assert response.status_code == 200
+    form = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.org",
+        "attendee_type": "ngo",
+        "language": "en",
+        "consent_privacy": "y",
+    }
+    response = client.post(
+        "/register", data={**form, "csrf_token": csrf_token(client, "/register")}
+    )
+    assert response.headers["Location"] == "/register/sent"
+    assert db.session.scalar(sa.select(Registration.edition_id)) == edition.id
     assert version() == before
 
 
@@ -301,6 +322,8 @@ def test_a_hit_keeps_the_headers_of_the_app_and_of_the_page(app, client):
         assert set(page.headers["Vary"].split(", ")) == {"Cookie", "Accept-Language"}
         assert "lang=en" in page.headers.get("Set-Cookie", "")
         client.delete_cookie("lang")
+    head = client.head("/programme")
+    assert head.status_code == 200 and head.data == b"" and head.headers["ETag"]
 
 
 # --- Languages -------------------------------------------------------------------------------

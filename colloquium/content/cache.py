@@ -184,9 +184,9 @@ def cached_page(view: Callable | None = None, *, language: Callable[[], str] | N
     @wraps(view)
     def wrapped(*args, **kwargs):
         """The stored page if there is one for this version, else the view's, then stored."""
-        version = content_version() if request.method in ("GET", "HEAD") else None
         if not open_data and _is_personal():
             return _revalidated(current_app.make_response(view(*args, **kwargs)), PERSONAL)
+        version = content_version() if request.method in ("GET", "HEAD") else None
         if version is None:
             return _revalidated(current_app.make_response(view(*args, **kwargs)), cache_control)
         number, changed_at = version
