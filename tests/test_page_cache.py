@@ -75,6 +75,7 @@ def urls(edition, speaker, session) -> list[str]:
 
 
 def text_of(client, url: str, **kwargs) -> str:
+    """The page at ``url``, which must answer 200."""
     response = client.get(url, **kwargs)
     assert response.status_code == 200, (url, response.status_code)
     return response.get_data(as_text=True)
@@ -262,6 +263,7 @@ def test_brochures_uploaded_reordered_and_removed_show_at_once(app, client):
     assert "Guide du repérage" not in text_of(client, "/resources")
 
     def upload(title):
+        """A brochure of that title, uploaded as the back office does."""
         return brochures.add_brochure(
             brochures.BrochureUpload(title, "", "", "", f"{title}.pdf", pdf()), organiser
         )
@@ -473,6 +475,7 @@ def test_hostile_query_strings_never_fail_and_the_cache_stays_within_bounds(make
 
 def test_the_cache_forgets_the_least_recently_used_pages_first():
     def page(size: int) -> StoredPage:
+        """A stored page of ``size`` bytes."""
         return StoredPage(b"x" * size, "text/html", (), "etag")
 
     cache = PageCache(max_bytes=3000)

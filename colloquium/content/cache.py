@@ -67,6 +67,7 @@ class PageCache:
         self._lock = Lock()
 
     def __len__(self) -> int:
+        """How many pages are kept."""
         return len(self._pages)
 
     def get(self, key: tuple, version: int) -> StoredPage | None:
@@ -119,6 +120,7 @@ def _is_personal() -> bool:
 
 
 def _query_key() -> tuple:
+    """The query arguments, in an order that does not depend on how the address wrote them."""
     # By name, keeping the order of a name's values: ``?q=a&q=b`` searches for ``a``.
     return tuple(sorted((name, tuple(values)) for name, values in request.args.lists()))
 
@@ -137,6 +139,7 @@ def _storable(response: Response, open_data: bool) -> bool:
 
 
 def _stored(response: Response) -> StoredPage:
+    """What is kept of a rendered page: its body, type, own headers and ETag."""
     body = response.get_data()
     return StoredPage(
         body=body,

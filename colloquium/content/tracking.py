@@ -79,6 +79,7 @@ def _changed_columns(instance) -> set[str]:
 
 
 def _tables_of(instance) -> list[str]:
+    """The tables ``instance`` is stored in."""
     return [table.name for table in sa.inspect(instance).mapper.tables]
 
 
@@ -120,6 +121,7 @@ def flush_changes_content(session: Session) -> bool:
 
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    """Raise the version once if the flush changed what a public page shows."""
     # After the flush, before its changes are forgotten: the lists still hold what was flushed.
     if flush_changes_content(session):
         raise_version(session)
@@ -153,6 +155,7 @@ def statement_changes_content(state: ORMExecuteState) -> bool:
 
 
 def _before_statement(state: ORMExecuteState) -> None:
+    """Raise the version before an UPDATE, DELETE or INSERT on a public table."""
     if statement_changes_content(state):
         raise_version(state.session)
 
