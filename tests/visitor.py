@@ -10,6 +10,7 @@ talk to several app servers with one cookie jar, and reads redirects, headers an
 
 from __future__ import annotations
 
+import html
 import http.client
 import re
 from dataclasses import dataclass
@@ -37,6 +38,13 @@ class Answer:
         target = urlsplit(self.headers.get("location", ""))
         return target.path + (f"?{target.query}" if target.query else "")
 
+    def field(self, name: str) -> str:
+        """The value of the (first) input named ``name`` in the page."""
+        match = re.search(rf'name="{re.escape(name)}"[^>]*value="([^"]*)"', self.text)
+        if match is None:
+            raise AssertionError(f"the page has no input named {name!r} with a value")
+        return html.unescape(match.group(1))
+
     def csrf_token(self) -> str:
         """The CSRF token of the (first) form of the page."""
         match = CSRF.search(self.text)
@@ -48,10 +56,17 @@ class Answer:
 class Visitor:
     """A cookie jar, an address and a language; plain HTTP/1.1 to a server on loopback."""
 
-    def __init__(self, port: int, address: str | None = None, language: str = "en"):
+    def __init__(
+        self,
+        port: int,
+        address: str | None = None,
+        language: str = "en",
+        headers: dict[str, str] | None = None,
+    ):
         self.port = port
         self.address = address
         self.language = language
+        self.headers = headers or {}  # sent with every request (X-Forwarded-Proto, say)
         self.cookies: dict[str, str] = {}
 
     def get(self, path: str, port: int | None = None) -> Answer:
@@ -67,7 +82,7 @@ class Visitor:
     ) -> Answer:
         """One request on its own connection, to ``port`` or this visitor's own server."""
         connection = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=120)
-        headers = {"Accept-Language": self.language}
+        headers = {"Accept-Language": self.language, **self.headers}
         if self.address:
             headers["X-Forwarded-For"] = self.address
         if self.cookies:
