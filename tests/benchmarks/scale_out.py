@@ -2,7 +2,8 @@
 
     .venv/bin/python tests/benchmarks/scale_out.py \
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/colloquium_scale_out] \
-        [--redis-url redis://127.0.0.1:6379/13] [--clients 200] [--capacity 50] [--workers 2]
+        [--redis-url redis://127.0.0.1:6379/13] [--clients 200] [--capacity 50] [--workers 2] \
+        [--compare]
 
 The database given is emptied (created when missing) and the Redis database given is flushed:
 never point them at real data. Everything goes through what a deployment uses: the schema by
@@ -14,11 +15,15 @@ process. Each client comes from its own address (``X-Forwarded-For`` with
 
 Each client registers on one instance (half on each), waits for the e-mail with its link,
 confirms on the other instance, reads its state there and waits for the e-mail that follows.
-Then it checks that seats and the waiting list are exact (the first ``capacity`` confirmed,
+Then it checks that seats and the waiting list are exact (``capacity`` confirmed,
 the others waitlisted at positions 1…N, the same in the page and the mail) and that the rate
 limits count both instances together: a login locks after 5 failures spread over the two, and
 the per-address form limit refuses the request after ``COLLOQUIUM_REGISTRATION_RATE_LIMIT``.
 It exits with status 1 when any of that fails. Every process it started is stopped on exit.
+
+``--compare`` first runs the same burst on a single instance with as many workers as the two
+together (from an empty database again), and prints the ratio of the two throughputs measured
+in the same run: what spreading the app over two servers costs or gains.
 """
 
 from __future__ import annotations
@@ -214,13 +219,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def report(outcomes: list[Outcome], wall: float, capacity: int, database_url: str) -> list[str]:
-    """Print the figures; the invariants that failed."""
+def report(
+    outcomes: list[Outcome], wall: float, capacity: int, database_url: str
+) -> tuple[list[str], float]:
+    """Print the figures; the invariants that failed, and the registrations per second."""
     failures = []
     errors = [o.error for o in outcomes if o.error]
     finished = [o for o in outcomes if not o.error]
-    print(f"\n{len(outcomes)} clients in {wall:.1f} s: {len(finished) / wall:.1f} registrations/s")
-    print("  (each: form, submit, link by SMTP, confirm on the other instance, state, 2nd mail)")
+    rate = len(finished) / wall
+    print(f"\n{len(outcomes)} clients in {wall:.1f} s: {rate:.1f} registrations/s")
+    print("  (each: form, submit, link by SMTP, confirm on the other instance if any, 2nd mail)")
     for step in ("register", "mail", "confirm", "total"):
         values = [o.seconds[step] for o in finished if step in o.seconds]
         if values:
@@ -252,7 +260,7 @@ def report(outcomes: list[Outcome], wall: float, capacity: int, database_url: st
         f"{'yes' if 'positions' not in ' '.join(failures) else 'NO'}"
     )
     by_instance = [sum(1 for o in outcomes if o.instance_registered == i) for i in (0, 1)]
-    print(f"  registered on instance A / B: {by_instance[0]} / {by_instance[1]}")
+    print(f"  registered on the first / second port: {by_instance[0]} / {by_instance[1]}")
 
     engine = sa.create_engine(database_url)
     with engine.connect() as connection:
@@ -266,7 +274,7 @@ def report(outcomes: list[Outcome], wall: float, capacity: int, database_url: st
     print(f"  database: {dict(sorted(statuses.items()))}, capacity {seats}")
     if statuses != {"confirmed": capacity, "waitlisted": expected_waiting} or seats != capacity:
         failures.append("the database counts differ from the pages")
-    return failures
+    return failures, rate
 
 
 def main() -> None:
@@ -288,6 +296,11 @@ def main() -> None:
     parser.add_argument(
         "--mail-interval", type=float, default=0.5, help="seconds between the worker's passes"
     )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="first the same burst on one instance of twice the workers, for a same-run ratio",
+    )
     options = parser.parse_args()
     if not options.database_url.startswith("postgresql"):
         parser.error("--database-url must be a PostgreSQL URL (it is emptied)")
@@ -295,12 +308,37 @@ def main() -> None:
         parser.error("--clients must exceed --capacity, to fill the waiting list")
     terminate_on_sigterm()
 
+    failures: list[str] = []
+    rates = {}
+    if options.compare:
+        print(f"Baseline: one instance of {2 * options.workers} sync workers")
+        baseline_failures, rates[1] = burst(options, instances=1, workers=2 * options.workers)
+        failures += [f"one instance: {failure}" for failure in baseline_failures]
+        print()
+    print(f"Two instances of {options.workers} sync workers each")
+    failures_two, rates[2] = burst(options, instances=2, workers=options.workers)
+    failures += failures_two
+    if options.compare:
+        print(
+            f"\nSame run: {rates[1]:.1f} registrations/s on one instance of "
+            f"{2 * options.workers} workers, {rates[2]:.1f} on two of {options.workers}: "
+            f"ratio {rates[2] / rates[1]:.2f}"
+        )
+    if failures:
+        print("\nFAILED: " + "; ".join(failures))
+        raise SystemExit(1)
+    print("\nEvery invariant holds.")
+
+
+def burst(options: argparse.Namespace, instances: int, workers: int) -> tuple[list[str], float]:
+    """From an empty database to the final checks, on ``instances`` gunicorn instances;
+    what failed, and the registrations per second. Every process is stopped on the way out."""
     empty_database(options.database_url)
     if options.redis_url.startswith("redis"):
         redis.Redis.from_url(options.redis_url).flushdb()
     mailbox = SMTPTestServer()
     mailbox.up()
-    ports = (free_port(), free_port())
+    ports = (free_port(), free_port()) if instances == 2 else (free_port(),) * 2
     organiser, password = "organiser@example.org", secrets.token_urlsafe(24)
     environment = app_environment(
         {
@@ -323,39 +361,44 @@ def main() -> None:
                 "user", "create", organiser, "--role", "organiser", "--password-stdin",
                 stdin=password + "\n",
             )  # fmt: skip
-            for name, port in zip("AB", ports, strict=True):
-                processes.gunicorn(f"instance-{name}", port, options.workers)
+            for name, port in zip("AB"[:instances], ports, strict=False):
+                processes.gunicorn(f"instance-{name}", port, workers)
             processes.mail_worker(options.mail_interval)
             print(
-                f"Scale-out: {options.clients} clients, capacity {options.capacity}, "
-                f"instances A :{ports[0]} and B :{ports[1]} ({options.workers} sync workers "
-                f"each), one mail worker, PostgreSQL, rate limits in Redis"
+                f"{options.clients} clients, capacity {options.capacity}, instance(s) on "
+                f"{' and '.join(sorted({f':{port}' for port in ports}))} ({workers} sync workers "
+                f"each), one mail worker, PostgreSQL, rate limits in {options.redis_url}"
             )
-            for port in ports:  # untimed: every worker loads its templates and connections
-                for _ in range(options.workers * 4):
+            for port in set(ports):  # untimed: every worker loads its templates and connections
+                for _ in range(workers * 4):
                     Visitor(port, address="198.19.2.1").get("/register")
 
             outcomes, wall = run_clients(options.clients, ports, mailbox)
             processes.check_alive()
-            failures += report(outcomes, wall, options.capacity, options.database_url)
-
-            holds, detail = login_lock_holds(ports, organiser, password)
-            print(f"\nLogin lock across instances (5 failures A,B,A,B,A then the right "
-                  f"password on B): {'holds' if holds else 'BROKEN'}; {detail}")  # fmt: skip
-            if not holds:
-                failures.append("the login lock does not count both instances")
-            holds, detail = form_limit_holds(ports)
-            print(f"Per-address form limit across instances ({REGISTRATION_LIMIT} per hour, "
-                  f"alternating): {'holds' if holds else 'BROKEN'}; {detail}")  # fmt: skip
-            if not holds:
-                failures.append("the per-address limit does not count both instances")
+            report_failures, rate = report(outcomes, wall, options.capacity, options.database_url)
+            failures += report_failures
+            if instances == 2:
+                failures += rate_limits_hold(ports, organiser, password)
             processes.check_alive()
     finally:
         mailbox.close()
-    if failures:
-        print("\nFAILED: " + "; ".join(failures))
-        raise SystemExit(1)
-    print("\nEvery invariant holds.")
+    return failures, rate
+
+
+def rate_limits_hold(ports: tuple[int, int], organiser: str, password: str) -> list[str]:
+    """Both rate-limit checks, printed; what failed."""
+    failures = []
+    holds, detail = login_lock_holds(ports, organiser, password)
+    print(f"\nLogin lock across instances (5 failures A,B,A,B,A then the right "
+          f"password on B): {'holds' if holds else 'BROKEN'}; {detail}")  # fmt: skip
+    if not holds:
+        failures.append("the login lock does not count both instances")
+    holds, detail = form_limit_holds(ports)
+    print(f"Per-address form limit across instances ({REGISTRATION_LIMIT} per hour, "
+          f"alternating): {'holds' if holds else 'BROKEN'}; {detail}")  # fmt: skip
+    if not holds:
+        failures.append("the per-address limit does not count both instances")
+    return failures
 
 
 if __name__ == "__main__":
