@@ -44,6 +44,7 @@ def terminate_on_sigterm() -> None:
     ``finally`` runs and no server outlives it."""
 
     def _stop(signum, _frame):
+        """Unwind as a Ctrl-C would."""
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, _stop)

@@ -105,6 +105,7 @@ class Visitor:
             connection.close()
 
     def _keep_cookie(self, header: str) -> None:
+        """Keep a cookie the server set, or forget one it deleted."""
         key, _, rest = header.partition("=")
         value = rest.split(";", 1)[0]
         if "expires=thu, 01 jan 1970" in header.lower() or "max-age=0" in header.lower():

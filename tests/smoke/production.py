@@ -113,6 +113,7 @@ class Journey:
     """The steps, each named, each with what it checks; the first failure stops the run."""
 
     def __init__(self, port: int, mailbox: SMTPTestServer, organiser: tuple[str, str]):
+        """One visitor of the app on ``port``, the SMTP sink, the organiser's login."""
         # As nginx would forward it: the visitor's address, https, the public host name; and
         # the Referer a browser sends, which CSRF protection requires of HTTPS form posts.
         self.visitor = Visitor(
@@ -150,6 +151,7 @@ class Journey:
         step("health check", self.health)
 
     def home(self) -> None:
+        """The home page, with HSTS: the app believed the proxy's X-Forwarded-Proto."""
         answer = page(self.visitor.get("/"))
         expect(
             "strict-transport-security" in answer.headers,
@@ -158,18 +160,21 @@ class Journey:
         expect("/register" in answer.text, "the home page has no link to the registration form")
 
     def programme(self) -> None:
+        """The published programme of the demo, and one of its sessions."""
         answer = page(self.visitor.get("/programme"))
         session = re.search(r'href="(/programme/sessions/\d+)"', answer.text)
         expect(session, "the programme lists no session")
         page(self.visitor.get(session.group(1)))
 
     def directory(self) -> None:
+        """The members' directory and one member's profile."""
         answer = page(self.visitor.get("/associations"))
         profile = re.search(r'href="(/associations/[a-z0-9-]+)"', answer.text)
         expect(profile, "the directory lists no member")
         page(self.visitor.get(profile.group(1)))
 
     def api(self) -> None:
+        """The programme and the directory as JSON."""
         answer = page(self.visitor.get("/api/v1/programme?lang=en"))
         expect(answer.headers.get("content-type", "").startswith("application/json"), "not JSON")
         programme = json.loads(answer.body)
@@ -178,6 +183,7 @@ class Journey:
         expect(members["associations"], "no member in the JSON directory")
 
     def register(self) -> None:
+        """Fill in and send the registration form; the page that says a mail is on its way."""
         form = page(self.visitor.get("/register"), contains="consent_privacy")
         answer = self.visitor.post(
             "/register",
@@ -194,6 +200,7 @@ class Journey:
         page(self.visitor.get(redirect(answer, "/register/sent")), contains=self.email)
 
     def link_mail(self) -> None:
+        """The first e-mail, delivered over SMTP: its manage link on the public address."""
         mails = self.mailbox.wait_for_mail_to(self.email, 1, timeout=MAIL_SECONDS)
         expect(mails, f"no e-mail within {MAIL_SECONDS} s: is the mail worker delivering?")
         expect(str(mails[0]["Subject"]).startswith("Confirm your registration"), "wrong subject")
@@ -202,11 +209,13 @@ class Journey:
         self.manage = link.group(1)
 
     def confirm(self) -> None:
+        """Press Confirm on the manage page."""
         form = page(self.visitor.get(self.manage))
         answer = self.visitor.post(f"{self.manage}/confirm", {"csrf_token": form.csrf_token()})
         redirect(answer, self.manage)
 
     def confirmation_mail(self) -> None:
+        """The confirmation: its reference, and its QR code shown inline and attached."""
         mails = self.mailbox.wait_for_mail_to(self.email, 2, timeout=MAIL_SECONDS)
         expect(len(mails) == 2, f"no second e-mail within {MAIL_SECONDS} s")
         mail = mails[1]
@@ -225,16 +234,19 @@ class Journey:
         expect("cid:" in html, "the HTML does not show the QR code inline")
 
     def manage_page(self) -> None:
+        """The manage page, now with the QR code, and never cached."""
         answer = page(self.visitor.get(self.manage), contains=self.reference)
         expect("Check-in code" in answer.text and "<svg" in answer.text, "no QR code on the page")
         expect("no-store" in answer.headers.get("cache-control", ""), "the page may be cached")
 
     def calendar(self) -> None:
+        """The attendee's calendar file."""
         answer = page(self.visitor.get(f"{self.manage}/calendar.ics"))
         expect(answer.headers.get("content-type", "").startswith("text/calendar"), "not a .ics")
         expect(answer.text.startswith("BEGIN:VCALENDAR"), "not an iCalendar file")
 
     def log_in(self) -> None:
+        """The organiser logs in; the back office asks for two-step login, set up with a code."""
         email, password = self.organiser
         form = page(self.visitor.get("/login"))
         answer = self.visitor.post(
@@ -257,6 +269,7 @@ class Journey:
         page(self.visitor.get("/admin/"))
 
     def back_office(self) -> None:
+        """The organisers' list finds the registration; its own page."""
         listing = redirect(self.visitor.get("/admin/registrations/"))
         answer = page(self.visitor.get(f"{listing}?q={self.email}"), contains=self.reference)
         detail = re.search(rf'href="(/admin/registrations/\d+/{self.reference})"', answer.text)
@@ -264,12 +277,14 @@ class Journey:
         page(self.visitor.get(detail.group(1)), contains=self.email)
 
     def check_in(self) -> None:
+        """At the door: the attendee may come in, is checked in, and shows so."""
         door = f"/admin/check-in/{self.reference}"
         form = page(self.visitor.get(door), contains="Confirmed: may come in")
         redirect(self.visitor.post(door, {"csrf_token": form.csrf_token()}), "/admin/check-in/")
         page(self.visitor.get(door), contains="Already checked in")
 
     def log_out(self) -> None:
+        """Log out: the back office then sends to the login page."""
         form = page(self.visitor.get("/admin/"))
         redirect(self.visitor.post("/logout", {"csrf_token": form.csrf_token()}), "/")
         expect(
@@ -278,6 +293,7 @@ class Journey:
         )
 
     def health(self) -> None:
+        """The load balancer's health check."""
         page(self.visitor.get("/healthz"), contains="ok")
 
 
@@ -352,8 +368,10 @@ def main() -> None:
                     )
             except (SmokeFailure, RuntimeError) as error:
                 failure = str(error)
-                for name in processes.running:
-                    print(f"--- last lines of {name}:\n{processes.output(name)}", file=sys.stderr)
+                for name, process in processes.running.items():
+                    state = "running" if process.poll() is None else f"exited {process.returncode}"
+                    print(f"--- {name} ({state}), last lines:", file=sys.stderr)
+                    print(processes.output(name), file=sys.stderr)
     except SmokeFailure as error:  # before any process started
         failure = str(error)
     finally:
