@@ -3,13 +3,14 @@
 Each long-running process starts in a process group of its own (gunicorn's master and its
 workers, ``flask mail worker``) so that stopping it stops them all; ``Processes`` is a context
 manager that stops every one on the way out, after a failure or a Ctrl-C too. Their output goes
-to files in a temporary folder, shown when something fails.
+to files in a temporary folder, shown when something fails and removed at the end.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -63,6 +64,7 @@ class Processes:
 
     def __exit__(self, *_exc) -> None:
         self.stop_all()
+        shutil.rmtree(self.folder, ignore_errors=True)  # what failed was printed before
 
     def flask(self, *arguments: str, stdin: str | None = None) -> str:
         """Run ``flask --app colloquium …`` to its end; its output, or a failure with it."""
@@ -99,8 +101,11 @@ class Processes:
         self.running[name] = process
         return process
 
-    def gunicorn(self, name: str, port: int, workers: int) -> subprocess.Popen:
-        """The app under gunicorn, with the project's settings, as README's production runs it."""
+    def gunicorn(
+        self, name: str, port: int, workers: int, extra: tuple[str, ...] = ()
+    ) -> subprocess.Popen:
+        """The app under gunicorn, with the project's settings, as README's production runs it
+        (``extra``: more command-line options)."""
         command = [
             str(BIN / "gunicorn"),
             "--config",
@@ -113,6 +118,7 @@ class Processes:
             # machine (or another project's gunicorn) would take it from each other.
             "--control-socket",
             str(self.folder / f"{name}.ctl"),
+            *extra,
             "colloquium:create_app()",
         ]
         process = self.start(name, command)
