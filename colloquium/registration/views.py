@@ -276,10 +276,14 @@ def _ask_first(registration: Registration, token: str, action: str):
 
 
 def _act(token: str, action, message):
+    """Run one action on the registration, then back to the manage page with its outcome."""
     with transaction(refusal_category="warning") as outcome:
         result = action()
+        # Worded before the commit, while what the action left is loaded: after it, reading
+        # the registration's state would cost one more query.
+        text = message(result)
     if outcome.ok:
-        flash(message(result), "success")
+        flash(text, "success")
     return redirect(url_for("registration.manage", token=token))
 
 
