@@ -49,6 +49,8 @@ sys.path.insert(0, str(ROOT))
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 LINK = re.compile(r"/registration/([\w-]{40,})")
+# A position as a parameter ("12"), or in a written mail ("number 12", "n° 12").
+POSITION = re.compile(r"^(\d+)$|(?:number|n°)\s(\d+)")
 
 
 @dataclass
@@ -196,18 +198,39 @@ def prepare_database(url: str, capacity: int, secret: str) -> None:
 def manage_token(engine: sa.Engine, email: str) -> str | None:
     """The manage token, read from the e-mail waiting in the outbox (written or not yet)."""
     with engine.connect() as connection:
+        # Every column: the same script also measures versions that rendered mail at once.
         row = connection.execute(
             sa.text(
-                "SELECT parameters, text_body FROM outgoing_mail WHERE recipient = :email "
+                "SELECT * FROM outgoing_mail WHERE recipient = :email "
                 "AND template = 'registration/manage_link' ORDER BY id DESC LIMIT 1"
             ),
             {"email": email},
         ).first()
     if row is None:
         return None
-    parameters, body = row
-    match = LINK.search((parameters or {}).get("manage_url") or body or "")
+    match = LINK.search(_announced(row._mapping, "manage_url"))
     return match.group(1) if match else None
+
+
+def _announced(mail, name: str) -> str:
+    """What a mail says about ``name``: its parameter if not written yet, else its text."""
+    parameters = mail.get("parameters") or {}
+    return str(parameters[name]) if name in parameters else mail["text_body"] or ""
+
+
+# The clients read their links through a few connections, opened before the timed run: a
+# connection per client (200 of them) would cost PostgreSQL a process each, on the same
+# machine, in the middle of the run (and go beyond its default max_connections of 100).
+READER_CONNECTIONS = 8
+
+
+def reader_engine(url: str) -> sa.Engine:
+    """The engine the clients read the outbox with, its connections already open."""
+    engine = sa.create_engine(url, pool_size=READER_CONNECTIONS, max_overflow=0)
+    connections = [engine.connect() for _ in range(READER_CONNECTIONS)]
+    for connection in connections:
+        connection.close()
+    return engine
 
 
 def registration_client(port, engine, run_id, index, per_client, timings, start):
@@ -294,7 +317,7 @@ def main() -> None:
 
     secret = secrets.token_hex(32)
     prepare_database(options.database_url, options.capacity, secret)
-    engine = sa.create_engine(options.database_url, pool_size=options.clients, max_overflow=0)
+    engine = reader_engine(options.database_url)
     run_id = secrets.token_hex(3)
     names = ("GET /register", "POST /register", "GET manage page", "POST confirm")
 
@@ -393,18 +416,16 @@ def check_seats(engine: sa.Engine, people: int, capacity: int) -> bool:
                 "FROM registration r WHERE r.status = 'waitlisted'"
             )
         ).all()
-        announced = dict(
-            connection.execute(
-                sa.text(
-                    "SELECT CAST(data_subject AS text), parameters FROM outgoing_mail "
-                    "WHERE template = 'registration/waitlisted'"
-                )
-            ).all()
-        )
-    positions = {
-        registration_id: (announced.get(f"registration:{registration_id}") or {}).get("position")
-        for registration_id, _rank in ranks
-    }
+        announced = {
+            mail["data_subject"]: _announced(mail, "position")
+            for mail in connection.execute(
+                sa.text("SELECT * FROM outgoing_mail WHERE template = 'registration/waitlisted'")
+            ).mappings()
+        }
+    positions = {}
+    for registration_id, _rank in ranks:
+        number = POSITION.search(announced.get(f"registration:{registration_id}", ""))
+        positions[registration_id] = int(number.group(1) or number.group(2)) if number else None
     confirmed, waitlisted = statuses.get("confirmed", 0), statuses.get("waitlisted", 0)
     expected_confirmed = min(capacity, people)
     print(
