@@ -226,6 +226,28 @@ def test_the_form_runs_a_fixed_number_of_queries(client, count_queries):
     assert len(queries) == 1, queries
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_blank_form_rendered_once_is_the_form_rendered_each_time(app, client, language):
+    from flask import render_template
+
+    from colloquium.registration.forms import RegistrationForm
+
+    edition = make_edition(COMING_YEAR)
+    pages = [client.get(f"/register?lang={language}").get_data(as_text=True) for _ in range(2)]
+    with app.test_request_context(f"/register?lang={language}"):
+        form = RegistrationForm()
+        form.language.data = language
+        fresh = render_template(
+            "registration/register.html", edition=edition, form=form, blank_fields=None
+        )
+    tokens = re.compile(r'name="csrf_token" value="[^"]+"')
+    assert tokens.sub("", pages[0]) == tokens.sub("", pages[1]) == tokens.sub("", fresh)
+    # Each language's blank form has its own language chosen.
+    assert re.findall(r'<input checked [^>]*name="language"[^>]*value="(\w+)"', pages[1]) == [
+        language
+    ]
+
+
 # The manage pages
 
 
