@@ -353,9 +353,9 @@ def write_claimed_mail(mail: OutgoingMail) -> str | None:
 
     Written once, at its first attempt: every retry then sends the same mail, and the
     parameters are cleared, since nothing needs them any more (the texts say it all). A
-    mail about a registration gone since is marked to be blanked: no one is left to tell.
-    A mail that cannot be written keeps its parameters, so that "send again" writes it
-    anew once the cause is fixed.
+    mail about a registration gone since is blanked and fails: no one is left to tell. A
+    mail that cannot be written keeps its parameters, so that "send again" writes it anew
+    once the cause is fixed.
     """
     try:
         written = write_mail(mail.template, mail.language, mail.parameters or {})
