@@ -29,6 +29,7 @@ from colloquium.registration.tokens import current_token
 
 
 def _context(registration: Registration, language: str, **extra) -> dict:
+    """What every registration mail's template reads: the person, the edition, ``extra``."""
     edition = registration.edition
     with force_locale(language):
         title = edition.display_title
@@ -81,8 +82,11 @@ def _send(registration: Registration, template: str, **announced) -> None:
 
 
 def _undeliverable(registration: Registration) -> None:
-    # Only an address stored before such addresses were refused: its owner must still
-    # be able to confirm, cancel or erase. Logged by id, never by address.
+    """Log that no mail could be queued (by id, never by address); the action goes on.
+
+    Only an address stored before such addresses were refused: its owner must still be
+    able to confirm, cancel or erase.
+    """
     current_app.logger.warning(
         "Registration %s: no e-mail queued, its address cannot be delivered", registration.id
     )
