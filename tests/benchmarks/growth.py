@@ -6,8 +6,9 @@ At 10, 100 and 1,000 sessions (with the 26 demo member associations, then 500), 
 fresh database (a temporary SQLite file, or the PostgreSQL database given, which is EMPTIED
 and rebuilt for each size: never point it at real data), then requests each public page in
 French and in English through Flask's test client and prints, per size, the SQL queries of one
-request and the median time of ``--repeat`` requests. ``tests/test_query_growth.py`` asserts
-the counts; the times are only printed here.
+request, the median time of ``--repeat`` requests and the bytes of the page, then the time
+per KB rendered at each size (level when a page's time grows only with its bytes).
+``tests/test_query_growth.py`` asserts the counts; the times are only printed here.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ def make_app(url: str, instance: str):
     return app
 
 
-def measure(app, sessions: int, members: int, repeat: int) -> dict[str, tuple[int, float]]:
-    """Per page and language: (queries of one request, median milliseconds)."""
+def measure(app, sessions: int, members: int, repeat: int) -> dict[str, tuple[int, float, int]]:
+    """Per page and language: (queries of one request, median milliseconds, bytes)."""
     from colloquium.associations.models import Association
     from colloquium.extensions import db
     from colloquium.programme import services as programme
@@ -78,7 +79,7 @@ def measure(app, sessions: int, members: int, repeat: int) -> dict[str, tuple[in
                 assert client.get(path).status_code == 200, path
                 statements.clear()
                 sa.event.listen(db.engine, "before_cursor_execute", record)
-                client.get(path)
+                size = len(client.get(path).data)
                 sa.event.remove(db.engine, "before_cursor_execute", record)
                 queries = len(statements)
                 times = []
@@ -86,7 +87,7 @@ def measure(app, sessions: int, members: int, repeat: int) -> dict[str, tuple[in
                     started = time.perf_counter()
                     client.get(path)
                     times.append(time.perf_counter() - started)
-                results[f"{page} {lang}"] = (queries, statistics.median(times) * 1000)
+                results[f"{page} {lang}"] = (queries, statistics.median(times) * 1000, size)
         db.session.remove()
         db.engine.dispose()
     return results
@@ -120,11 +121,24 @@ def main() -> None:
                 version = database_version(db.session)
                 db.engine.dispose()
     out = sys.stdout
-    out.write(f"{version}, median of {options.repeat} requests\n")
-    header = "".join(f" | {s} sess./{m} assoc.: queries, ms" for s, m in SIZES)
-    out.write(f"| page{header} |\n|---{'|---:' * len(SIZES)}|\n")
+    out.write(f"{version}, median of {options.repeat} requests\n\n")
+    sizes = [f"{s} sess./{m} assoc." for s, m in SIZES]
+    out.write("Queries of one request, median time and bytes rendered:\n\n")
+    out.write(f"| page{''.join(f' | {size}: queries, ms, KB' for size in sizes)} |\n")
+    out.write(f"|---{'|---:' * len(SIZES)}|\n")
     for key in columns[0]:
-        cells = "".join(f" | {column[key][0]}, {column[key][1]:.1f}" for column in columns)
+        cells = "".join(
+            f" | {column[key][0]}, {column[key][1]:.1f}, {column[key][2] / 1024:.1f}"
+            for column in columns
+        )
+        out.write(f"| `{key}`{cells} |\n")
+    # If a page's time grows only with the bytes it renders, its time per KB stays level
+    # from one size to the next; one that rises reveals work growing faster than the page.
+    out.write("\nMilliseconds per KB rendered:\n\n")
+    out.write(f"| page{''.join(f' | {size}' for size in sizes)} |\n")
+    out.write(f"|---{'|---:' * len(SIZES)}|\n")
+    for key in columns[0]:
+        cells = "".join(f" | {column[key][1] / (column[key][2] / 1024):.3f}" for column in columns)
         out.write(f"| `{key}`{cells} |\n")
 
 
