@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from colloquium.associations import services as associations
 from colloquium.extensions import db
 from colloquium.programme import services as programme
 from tests.factories import (
@@ -167,7 +168,7 @@ def _bulk_members(start, stop):
 
 # SQLAlchemy's selectinload sends at most 500 ids per IN list: a page that loads a
 # collection that way over every session or member runs one query more per 500 of them.
-PAST_ONE_BATCH = 510
+PAST_ONE_IN_LIST = 510
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -186,8 +187,9 @@ def test_each_public_page_runs_as_many_queries_past_500_sessions_and_members(
     url = page.format(session=measured.id, speaker=speakers[0].id, association="membre-000")
     small = _counts(client, count_queries, url)
 
-    _bulk_members(5, PAST_ONE_BATCH)
-    _bulk_programme(edition, PAST_ONE_BATCH, rooms, speakers)
+    _bulk_members(5, PAST_ONE_IN_LIST)
+    _bulk_programme(edition, PAST_ONE_IN_LIST, rooms, speakers)
     db.session.commit()
-    assert len(programme.list_sessions(edition)) == 10 + PAST_ONE_BATCH
+    assert len(programme.list_sessions(edition)) == 10 + PAST_ONE_IN_LIST
+    assert associations.count_members() == PAST_ONE_IN_LIST
     assert _counts(client, count_queries, url) == small
