@@ -13,9 +13,11 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 
 # Texts rendered lately, kept by their content: a page or the JSON API renders the same few
-# hundred texts on every request, and a text changes only when someone edits it. Bounded, so
-# a long-running worker keeps at most this many (each is one profile's or session's text).
+# hundred texts on every request, and a text changes only when someone edits it. Bounded in
+# number and in length, so a worker keeps at most about 2,048 x 3 x 4,000 characters (25 MB);
+# a longer text (a profile may have 20,000 characters) is rare and rendered every time.
 RECENT_TEXTS = 2048
+LONGEST_KEPT = 4000
 
 # Building a Markdown parser costs more than converting a short text with it, so each thread
 # keeps one and resets it between texts (a parser is not safe to share between threads).
@@ -35,7 +37,10 @@ def render_markdown(text: str | None) -> Markup:
 
     Links keep only http, https and mailto addresses and get ``rel="nofollow noopener"``.
     """
-    return _sanitised_html(text or "")
+    text = text or ""
+    if len(text) > LONGEST_KEPT:
+        return _sanitised_html.__wrapped__(text)
+    return _sanitised_html(text)
 
 
 @lru_cache(maxsize=RECENT_TEXTS)

@@ -2,7 +2,7 @@
 
 import threading
 
-from colloquium.markdown import RECENT_TEXTS, _sanitised_html, render_markdown
+from colloquium.markdown import LONGEST_KEPT, RECENT_TEXTS, _sanitised_html, render_markdown
 
 
 def test_a_text_does_not_see_the_link_references_of_the_text_rendered_before_it():
@@ -47,3 +47,11 @@ def test_at_most_a_bounded_number_of_texts_are_kept():
     for number in range(RECENT_TEXTS + 10):
         render_markdown(f"text {number}")
     assert _sanitised_html.cache_info().currsize == RECENT_TEXTS
+
+
+def test_a_long_text_is_rendered_but_not_kept():
+    _sanitised_html.cache_clear()
+    long_text = " ".join(["word"] * (LONGEST_KEPT // 5 + 1))
+    assert len(long_text) > LONGEST_KEPT
+    assert render_markdown(long_text) == f"<p>{long_text}</p>"
+    assert _sanitised_html.cache_info().currsize == 0
