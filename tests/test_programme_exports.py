@@ -1,15 +1,12 @@
 """iCalendar and JSON exports of the published programme."""
 
-from datetime import date, datetime
+from datetime import datetime
 from types import SimpleNamespace
 
 import icalendar
-import pytest
-from flask_babel import force_locale
 
 from colloquium.extensions import db
 from colloquium.programme import services
-from colloquium.programme.exports import programme_calendar
 from colloquium.programme.models import ProgrammeSession
 from tests.factories import (
     FAR_YEAR,
@@ -302,88 +299,3 @@ def test_the_api_answers_json_404_before_publishing(app, client):
         response = client.get(url)
         assert response.status_code == 404
         assert response.get_json() == {"error": "not_found"}
-
-
-def _written_by_the_library(edition, sessions, language):
-    """The same calendar with every event built by the icalendar library, as a reference."""
-    from colloquium.i18n import written
-    from colloquium.links import external_url
-    from colloquium.programme.exports import session_uid
-    from colloquium.programme.labels import ROLE_LABELS
-
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Ensemble contre la traite//Colloquium//FR")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", edition.display_title)
-    calendar.add("x-wr-timezone", edition.timezone)
-    for session in sessions:
-        event = icalendar.Event()
-        event.add("uid", session_uid(session))
-        event.add("dtstamp", session.updated_at)
-        event.add("last-modified", session.updated_at)
-        event.add("created", session.created_at)
-        event.add("sequence", session.sequence)
-        event.add("dtstart", session.starts_at.astimezone(edition.tz))
-        event.add("dtend", session.ends_at.astimezone(edition.tz))
-        event.add("summary", written(session, "title", language).text)
-        summary = written(session, "summary", language).text
-        lines = [summary] if summary else []
-        for link in session.speaker_links:
-            who = link.speaker.name
-            affiliation = written(link.speaker, "affiliation", language).text
-            if affiliation:
-                who += f", {affiliation}"
-            if link.role != "speaker":
-                who += f" ({ROLE_LABELS[link.role]})"
-            lines.append(who)
-        url = external_url("programme.session", session_id=session.id)
-        lines.append(url)
-        event.add("description", "\n".join(lines))
-        place = [session.room.name] if session.room else []
-        place += [p for p in (edition.venue_name, edition.venue_address, edition.city) if p]
-        if place:
-            event.add("location", ", ".join(place))
-        event.add("url", url)
-        calendar.add_component(event)
-    calendar.add_missing_timezones(
-        first_date=date(edition.date.year - 1, 1, 1), last_date=date(edition.date.year + 2, 1, 1)
-    )
-    return calendar.to_ical()
-
-
-@pytest.mark.parametrize("timezone", ["Europe/Paris", "America/Montreal", "UTC"])
-def test_the_calendar_is_written_exactly_as_the_icalendar_library_would(app, client, timezone):
-    edition = make_edition(FAR_YEAR, venue_name="Maison; fictive", city="Paris, 11e")
-    edition.timezone = timezone
-    room = make_room(edition, "Salle \\ 1,2;3")
-    hostile = make_speaker(
-        edition, "Zoë \\N Ünïcödé 🙂" * 3, affiliation="Asso; A, B\\C\r\nD\re" + "é" * 60
-    )
-    plain = make_speaker(edition, "Ana Lopes")
-    texts = [
-        "Un titre\\N avec ; , et \\ " + "🙂" * 40,
-        "x" * 73 + "\\,suite",  # a backslash escape right at the folding point
-        "y" * 72 + "é\\;" + "^" * 80,
-    ]
-    for number, title in enumerate(texts):
-        make_session(
-            edition,
-            title,
-            f"{9 + number}:00",
-            f"{9 + number}:30",
-            room=room if number else None,
-            speakers=[(hostile, "moderator"), plain],
-            summary=title[::-1],
-            title_en="Only in English, " * number,
-        )
-    services.set_published(edition, True)
-    db.session.commit()
-    sessions = services.list_sessions(edition)
-    for language in ("fr", "en"):
-        with app.test_request_context("/"), force_locale(language):
-            expected = _written_by_the_library(edition, sessions, language)
-            ours = programme_calendar(edition, sessions)
-            assert ours == expected
-            # An empty programme has no event and so no VTIMEZONE, as the library decides.
-            assert programme_calendar(edition, []) == _written_by_the_library(edition, [], language)

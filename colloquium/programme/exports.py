@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -56,87 +56,20 @@ def session_uid(session: ProgrammeSession) -> str:
     return f"session-{session.id}@{host}"
 
 
-# The events are written here rather than through the icalendar library, which spends about
-# half a millisecond on each property (its parameters, time zone lookups, line folding): a
-# programme of 1,000 sessions took half a second. The calendar around them (its header and the
-# VTIMEZONE) is still the library's. The lines are those the library writes, byte for byte:
-# same property order, escaping and folding (tests/test_programme_exports.py parses them back).
-
-FOLD_AT = 75  # octets: a content line is folded before it reaches this length
-
-
-def _escaped(text: str) -> str:
-    """A TEXT value escaped as RFC 5545 says (backslash, semicolon, comma, line breaks).
-
-    A ``\\N`` already in the text is read as a line break first, as the library does.
-    """
-    return (
-        text.replace(r"\N", "\n")
-        .replace("\\", "\\\\")
-        .replace(";", r"\;")
-        .replace(",", r"\,")
-        .replace("\r\n", r"\n")
-        .replace("\n", r"\n")
-        .replace("\r", r"\n")
-    )
-
-
-def _folded(line: str) -> str:
-    """``line`` folded into lines shorter than 75 octets, never splitting a character.
-
-    A backslash (or ``^``) that would end a line moves to the next one, so that an escape
-    sequence is never cut in two (some clients cannot read it back otherwise).
-    """
-    if len(line.encode()) < FOLD_AT:
-        return line
-    lines: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        width = len(char.encode())
-        if current and size + width >= FOLD_AT:
-            carried = current.pop() if len(current) > 1 and current[-1] in "\\^" else ""
-            lines.append("".join(current))
-            current = [carried] if carried else []
-            size = len(carried.encode())
-        current.append(char)
-        size += width
-    lines.append("".join(current))
-    return "\r\n ".join(lines)
-
-
-def _utc(moment: datetime) -> str:
-    """A UTC date-time value (``20271017T080000Z``)."""
-    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%S}Z"
-
-
-class _LocalTimes:
-    """``DTSTART`` and ``DTEND`` lines in the edition's zone, each distinct time written once.
-
-    The library writes them (the TZID parameter, or a UTC time in a UTC zone): a programme
-    has few distinct times, so this costs little.
-    """
-
-    def __init__(self, edition: Edition):
-        self.tz = edition.tz
-        self.lines: dict[tuple[str, datetime], str] = {}
-
-    def line(self, name: str, moment: datetime) -> str:
-        """The content line ``name`` for ``moment`` (not folded)."""
-        key = (name, moment)
-        if key not in self.lines:
-            probe = Event()
-            probe.add(name, moment.astimezone(self.tz))
-            self.lines[key] = str(probe.content_line(name.upper(), probe[name.upper()]))
-        return self.lines[key]
-
-
-def _event_lines(
-    session: ProgrammeSession, edition: Edition, language: str, times: _LocalTimes
-) -> list[str]:
-    """The content lines of the VEVENT of ``session``, in the library's property order."""
+def _event(session: ProgrammeSession, edition: Edition) -> Event:
+    tz = edition.tz
+    event = Event()
+    event.add("uid", session_uid(session))
+    event.add("dtstamp", session.updated_at)
+    event.add("last-modified", session.updated_at)
+    event.add("created", session.created_at)
+    event.add("sequence", session.sequence)
+    event.add("dtstart", session.starts_at.astimezone(tz))
+    event.add("dtend", session.ends_at.astimezone(tz))
+    language = page_language()  # ``?lang=`` chooses it, like any page
+    event.add("summary", written(session, "title", language).text)
     summary = written(session, "summary", language).text
-    description = [summary] if summary else []
+    lines = [summary] if summary else []
     for link in session.speaker_links:
         who = link.speaker.name
         affiliation = written(link.speaker, "affiliation", language).text
@@ -144,35 +77,15 @@ def _event_lines(
             who += f", {affiliation}"
         if link.role != "speaker":
             who += f" ({ROLE_LABELS[link.role]})"
-        description.append(who)
+        lines.append(who)
     url = external_url("programme.session", session_id=session.id)
-    description.append(url)
+    lines.append(url)
+    event.add("description", "\n".join(lines))
     place = [session.room.name] if session.room else []
     place += [part for part in (edition.venue_name, edition.venue_address, edition.city) if part]
-    updated = _utc(session.updated_at)
-    # The library's order: its canonical properties first, then the others by name.
-    lines = [
-        "BEGIN:VEVENT",
-        f"SUMMARY:{_escaped(written(session, 'title', language).text)}",
-        times.line("dtstart", session.starts_at),
-        times.line("dtend", session.ends_at),
-        f"DTSTAMP:{updated}",
-        f"UID:{_escaped(session_uid(session))}",
-        f"SEQUENCE:{session.sequence}",
-        f"CREATED:{_utc(session.created_at)}",
-        f"DESCRIPTION:{_escaped(chr(10).join(description))}",
-        f"LAST-MODIFIED:{updated}",
-    ]
     if place:
-        lines.append(f"LOCATION:{_escaped(', '.join(place))}")
-    lines += [f"URL:{url}", "END:VEVENT"]
-    return lines
-
-
-def _first_event(session: ProgrammeSession, edition: Edition) -> Event:
-    """A VEVENT the library knows, so that it adds the VTIMEZONE the events need."""
-    event = Event()
-    event.add("dtstart", session.starts_at.astimezone(edition.tz))
+        event.add("location", ", ".join(place))
+    event.add("url", url)
     return event
 
 
@@ -184,25 +97,13 @@ def programme_calendar(edition: Edition, sessions: list[ProgrammeSession]) -> by
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", edition.display_title)
     calendar.add("x-wr-timezone", edition.timezone)
-    if sessions:
-        probe = _first_event(sessions[0], edition)
-        calendar.add_component(probe)
-        # A short VTIMEZONE around the edition's date (the library's default stops in 2038).
-        calendar.add_missing_timezones(
-            first_date=date(edition.date.year - 1, 1, 1),
-            last_date=date(edition.date.year + 2, 1, 1),
-        )
-        calendar.subcomponents.remove(probe)
-    head = calendar.to_ical()
-    end = b"END:VCALENDAR\r\n"
-    language = page_language()  # ``?lang=`` chooses it, like any page
-    times = _LocalTimes(edition)
-    events = "".join(
-        f"{_folded(line)}\r\n"
-        for session in sessions
-        for line in _event_lines(session, edition, language, times)
+    for session in sessions:
+        calendar.add_component(_event(session, edition))
+    # A short VTIMEZONE around the edition's date (the library's default stops in 2038).
+    calendar.add_missing_timezones(
+        first_date=date(edition.date.year - 1, 1, 1), last_date=date(edition.date.year + 2, 1, 1)
     )
-    return head[: -len(end)] + events.encode() + end
+    return calendar.to_ical()
 
 
 def _calendar_response(body: bytes, filename: str) -> Response:
