@@ -467,8 +467,8 @@ def delete_session(session: ProgrammeSession) -> None:
 def _check_within_window(edition: Edition, starts_at: datetime, ends_at: datetime) -> None:
     """Refuse a session outside ``session_window``: a typo in a year, not a plan.
 
-    Inside the window but outside the day itself is allowed, with a warning (SPEC: such
-    conflicts are warnings), so that the eve's reception can be in the programme.
+    Inside the window but outside the day itself is allowed, with a warning (conflicts are
+    warnings to organisers, not refusals), so that the eve's reception can be in the programme.
     """
     window = session_window(edition)
     for field_name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
