@@ -9,7 +9,7 @@ POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-future test-sqlite test-postgres test-tools lint translations extract-translations clean
+.PHONY: install run test test-future test-sqlite test-postgres test-tools lint translations extract-translations smoke clean
 
 install: $(STAMP)
 
@@ -74,6 +74,13 @@ test-future: translations test-tools
 	@echo "== tests on SQLite, $(CLOCK_SHIFT_DAYS) days in the future"
 	COLLOQUIUM_TEST_CLOCK_SHIFT_DAYS=$(CLOCK_SHIFT_DAYS) COLLOQUIUM_TEST_DATABASE_URL= \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The production smoke test: the README's production set-up (gunicorn, the mail worker,
+# PostgreSQL, Redis) and one attendee's journey over HTTP. It creates and drops its database.
+SMOKE_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/colloquium_smoke
+smoke: translations
+	@echo "== production smoke test"
+	$(BIN)/python tests/smoke/production.py --database-url $(SMOKE_DATABASE_URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/node_modules

@@ -228,25 +228,42 @@ def count_queries(app):
 from tests.smtp import smtp_server  # noqa: E402, F401  (the real SMTP server fixture)
 
 
+class QueuedMail(dict):
+    """One queued registration mail; a mail written when sent gets its ``context`` and
+    ``attachments`` when first asked, written as the worker would write it then."""
+
+    def __missing__(self, key):
+        if key not in ("context", "attachments") or "parameters" not in self:
+            raise KeyError(key)
+        from colloquium.registration import notifications
+
+        content = notifications.write_registration_mail(
+            self["template"], self["language"], self["parameters"]
+        )
+        assert content is not None, "the registration of this mail is gone"
+        self["context"], self["attachments"] = content.context, list(content.attachments)
+        return self[key]
+
+
 @pytest.fixture
 def sent_mail(monkeypatch):
     """Every e-mail the registration domain queues, as dicts, in order (still really queued)."""
     from colloquium.registration import notifications
 
     sent: list[dict] = []
-    queue = notifications.queue_mail
+    queue, queue_later = notifications.queue_mail, notifications.queue_mail_later
 
     def recording(to, template, language, context, attachments=(), **options):
         """Note the mail, then queue it for real (``options``: whose data it holds…)."""
         sent.append(
-            {
-                "to": to,
-                "template": template,
-                "language": language,
-                "context": context,
-                "attachments": list(attachments),
+            QueuedMail(
+                to=to,
+                template=template,
+                language=language,
+                context=context,
+                attachments=list(attachments),
                 **options,
-            }
+            )
         )
         return queue(
             to=to,
@@ -257,5 +274,17 @@ def sent_mail(monkeypatch):
             **options,
         )
 
+    def recording_later(to, template, language, parameters, **options):
+        """Note the mail to be written when sent, then queue it for real."""
+        sent.append(
+            QueuedMail(
+                to=to, template=template, language=language, parameters=parameters, **options
+            )
+        )
+        return queue_later(
+            to=to, template=template, language=language, parameters=parameters, **options
+        )
+
     monkeypatch.setattr(notifications, "queue_mail", recording)
+    monkeypatch.setattr(notifications, "queue_mail_later", recording_later)
     return sent

@@ -9,6 +9,7 @@ points the app's mail settings at it. Then, for instance::
     smtp_server.black_hole()                                  # accepts, never answers
     smtp_server.wait_for(1)                                   # until a message has arrived
     smtp_server.messages[0]["Subject"]                        # email.message.EmailMessage
+    smtp_server.wait_for_mail_to("ann@example.org", 2)        # her first two messages
 """
 
 import asyncio
@@ -72,6 +73,7 @@ class SMTPTestServer:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[Envelope] = []
+        self._by_recipient: dict[str, list[EmailMessage]] = {}
         self.received = threading.Condition()
         self._answers: dict[str, deque[str]] = {"RCPT": deque(), "DATA": deque()}
         self._controller: Controller | None = None
@@ -123,6 +125,18 @@ class SMTPTestServer:
         with self.received:
             return self.received.wait_for(lambda: len(self.messages) >= count, timeout)
 
+    def wait_for_mail_to(
+        self, address: str, count: int = 1, timeout: float = 10
+    ) -> list[EmailMessage]:
+        """The messages to ``address`` in their order of arrival, once ``count`` have arrived
+        (fewer after ``timeout`` seconds). Indexed by recipient, so that hundreds of waiting
+        threads do not each read every message at every arrival."""
+        with self.received:
+            self.received.wait_for(
+                lambda: len(self._by_recipient.get(address, ())) >= count, timeout
+            )
+            return list(self._by_recipient.get(address, ()))
+
     def close(self) -> None:
         self.down()
 
@@ -142,6 +156,8 @@ class SMTPTestServer:
             message = email.message_from_bytes(envelope.content, policy=default_policy)
             self.messages.append(message)
             self.envelopes.append(Envelope(envelope.mail_from, tuple(envelope.rcpt_tos)))
+            for recipient in envelope.rcpt_tos:
+                self._by_recipient.setdefault(recipient, []).append(message)
             self.received.notify_all()
         return "250 Message accepted for delivery"
 

@@ -9,18 +9,20 @@ from playwright.sync_api import expect
 from colloquium.extensions import db
 from colloquium.mail.models import OutgoingMail
 from tests.factories import COMING_YEAR, make_edition, make_registration
+from tests.web import written_mail
 
 pytestmark = pytest.mark.browser
 
 
 def manage_link_in_outbox(address: str) -> str:
     db.session.expire_all()
-    body = db.session.scalar(
-        sa.select(OutgoingMail.text_body)
+    mail = db.session.scalar(
+        sa.select(OutgoingMail)
         .where(OutgoingMail.recipient == address)
         .order_by(OutgoingMail.id.desc())
         .limit(1)
     )
+    body = written_mail(mail).text
     db.session.commit()  # end the read: on SQLite it would hold the lock the server needs
     return re.search(r"/registration/[\w-]+", body).group(0)
 

@@ -23,7 +23,7 @@ from colloquium.resources.demo import draw_brochure
 from colloquium.resources.models import Brochure
 from colloquium.resources.services import BrochureUpload
 from tests.factories import COMING_YEAR, NEXT_YEAR, make_edition, make_registration, make_user
-from tests.web import csrf_token, log_in, post_form
+from tests.web import csrf_token, log_in, post_form, written_mail
 
 ORGANISER = "organiser@example.org"
 MIGRATION = "0014"
@@ -267,18 +267,18 @@ def test_mail_gives_the_editions_title_in_the_attendees_language(app):
     )
     make_registration(edition, "ada@example.org", language="en", confirm=True)
     make_registration(edition, "bob@example.org", language="fr", confirm=True)
-    for mail in _mails_to("ada@example.org"):
-        assert "Protecting minors" in mail.subject and "Protecting minors" in mail.text_body
-        assert "Protéger" not in mail.text_body
-    for mail in _mails_to("bob@example.org"):
-        assert "Protéger les mineurs" in mail.subject and "Protecting" not in mail.text_body
+    for mail in map(written_mail, _mails_to("ada@example.org")):
+        assert "Protecting minors" in mail.subject and "Protecting minors" in mail.text
+        assert "Protéger" not in mail.text
+    for mail in map(written_mail, _mails_to("bob@example.org")):
+        assert "Protéger les mineurs" in mail.subject and "Protecting" not in mail.text
     assert len(_mails_to("ada@example.org")) == 2  # the link, then the confirmation
 
 
 def test_mail_in_english_falls_back_to_the_french_title(app, sent_mail):
     edition = make_edition(COMING_YEAR, title_fr="Protéger les mineurs", theme_fr="Agir ensemble")
     make_registration(edition, "ada@example.org", language="en", confirm=True)
-    [_link, confirmed] = _mails_to("ada@example.org")
+    [_link, confirmed] = map(written_mail, _mails_to("ada@example.org"))
     assert "Protéger les mineurs" in confirmed.subject
     assert "Your seat is confirmed" in confirmed.subject  # the interface stays English
     # The calendar file attached follows the attendee's language too.

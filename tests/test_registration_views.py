@@ -9,10 +9,13 @@ import icalendar
 import pytest
 import segno
 import sqlalchemy as sa
+from flask import render_template
 
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
+from colloquium.registration.forms import RegistrationForm
 from colloquium.registration.models import Registration
+from colloquium.registration.tokens import manage_token
 from tests.factories import COMING_YEAR, NEXT_YEAR, make_edition, make_registration, make_session
 from tests.web import csrf_token
 
@@ -224,6 +227,49 @@ def test_the_form_runs_a_fixed_number_of_queries(client, count_queries):
     with count_queries() as queries:
         assert client.get("/register").status_code == 200
     assert len(queries) == 1, queries
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_blank_form_rendered_once_is_the_form_rendered_each_time(app, client, language):
+    edition = make_edition(COMING_YEAR)
+    pages = [client.get(f"/register?lang={language}").get_data(as_text=True) for _ in range(2)]
+    with app.test_request_context(f"/register?lang={language}"):
+        form = RegistrationForm()
+        form.language.data = language
+        fresh = render_template(
+            "registration/register.html", edition=edition, form=form, blank_fields=None
+        )
+    tokens = re.compile(r'name="csrf_token" value="[^"]+"')
+    assert tokens.sub("", pages[0]) == tokens.sub("", pages[1]) == tokens.sub("", fresh)
+    # Each language's blank form has its own language chosen.
+    assert re.findall(r'<input checked [^>]*name="language"[^>]*value="(\w+)"', pages[1]) == [
+        language
+    ]
+
+
+def test_registering_and_confirming_run_a_fixed_number_of_queries(client, count_queries):
+    make_edition(COMING_YEAR, capacity=1)
+    counts = []
+    for n in range(2):  # the first takes the seat, the second joins the waiting list
+        data = {
+            **FORM,
+            "email": f"person{n}@example.org",
+            "csrf_token": csrf_token(client, "/register"),
+        }
+        with count_queries() as register:
+            assert client.post("/register", data=data).status_code == 302
+        [registration] = [r for r in registrations() if r.email == data["email"]]
+        manage = f"/registration/{manage_token(registration)}"
+        with count_queries() as page:
+            assert client.get(manage).status_code == 200
+        form = {"csrf_token": csrf_token(client, manage)}
+        with count_queries() as confirm:
+            assert client.post(f"{manage}/confirm", data=form).status_code == 302
+        counts.append((len(register), len(page), len(confirm)))
+    # Registering: the edition, the address and the reference checked, the row, its link,
+    # the outbox row. Confirming: the token, the claim, the seat (on the waiting list: the
+    # lock, the seat again, the position), the registration, the outbox row.
+    assert counts == [(6, 1, 5), (6, 1, 8)], counts
 
 
 # The manage pages

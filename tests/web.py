@@ -1,7 +1,8 @@
-"""Test helpers for pages with forms: CSRF tokens (kept switched on in tests) and logging in."""
+"""Test helpers for pages with forms: CSRF tokens (kept switched on in tests), logging in, mail."""
 
 import re
 
+from colloquium.mail.outbox import RenderedMail, write_mail
 from tests.factories import DEFAULT_PASSWORD
 
 CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
@@ -28,3 +29,15 @@ def post_form(client, url: str, data: dict, form_url: str | None = None, **kwarg
 def log_in(client, email: str, password: str = DEFAULT_PASSWORD):
     """Log ``client`` in through the real login form; returns the response."""
     return post_form(client, "/login", {"email": email, "password": password})
+
+
+def written_mail(mail):
+    """The subject, text and HTML of an outbox row as it is (or will be) sent.
+
+    A mail queued with ``queue_mail_later`` is written as the worker would write it now.
+    """
+    if mail.parameters is None:
+        return RenderedMail(mail.subject, mail.text_body, mail.html_body)
+    written = write_mail(mail.template, mail.language, mail.parameters)
+    assert written is not None, f"mail {mail.id}: what it was about is gone"
+    return written.rendered

@@ -19,14 +19,20 @@ from email.mime.multipart import MIMEMultipart
 import flask_mail
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from colloquium.clock import utcnow
 from colloquium.config import Defaults
 from colloquium.extensions import db
 from colloquium.log_redaction import KEEP_LINKS
 from colloquium.mail import services
-from colloquium.mail.models import MailStatus, OutgoingMail
-from colloquium.mail.outbox import Attachment, inline_content_id, shown_inline
+from colloquium.mail.models import (
+    MailStatus,
+    OutgoingMail,
+    OutgoingMailAttachment,
+    erased_values,
+)
+from colloquium.mail.outbox import Attachment, inline_content_id, shown_inline, write_mail
 
 STUCK_AFTER = timedelta(minutes=10)
 # Waits after failed attempt n: about 2, 4, 8 … minutes, at most four hours; eight attempts
@@ -50,6 +56,8 @@ class ClaimedMail:
     claimed_at: datetime
     attachments: tuple[Attachment, ...] = ()
     erase_after_delivery: bool = False
+    # Set when the mail could not be written (see ``write_claimed_mail``): it fails for good.
+    unwritable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -260,7 +268,10 @@ def deliver_due(
             mail = claim_next_mail(clock(), stuck_after)
             if mail is None:
                 break
-            outcome = courier.deliver(mail)
+            if mail.unwritable is not None:
+                outcome = Outcome(MailStatus.FAILED, mail.unwritable)
+            else:
+                outcome = courier.deliver(mail)
             status = record_outcome(mail, outcome, clock())
             if status is MailStatus.SENT:
                 report.sent += 1
@@ -315,6 +326,7 @@ def claim_next_mail(now: datetime, stuck_after: timedelta = STUCK_AFTER) -> Clai
     mail.status = MailStatus.SENDING.value
     mail.claimed_at = now
     mail.attempts += 1
+    unwritable = write_claimed_mail(mail) if mail.parameters is not None else None
     claimed = ClaimedMail(
         id=mail.id,
         recipient=mail.recipient,
@@ -326,10 +338,46 @@ def claim_next_mail(now: datetime, stuck_after: timedelta = STUCK_AFTER) -> Clai
         claimed_at=now,
         attachments=tuple(Attachment(a.filename, a.content_type, a.data) for a in mail.attachments),
         erase_after_delivery=mail.erase_after_delivery,
+        unwritable=unwritable,
     )
     # Commit before talking to SMTP: no transaction (nor SQLite's write lock) is held meanwhile.
     db.session.commit()
     return claimed
+
+
+NOTHING_TO_SEND = "Nothing to send: what this e-mail was about no longer exists."
+
+
+def write_claimed_mail(mail: OutgoingMail) -> str | None:
+    """Write a mail queued for later into its row, once; why it cannot be written, if so.
+
+    Written once, at its first attempt: every retry then sends the same mail, and the
+    parameters are cleared, since nothing needs them any more (the texts say it all). A
+    mail about a registration gone since is blanked and fails: no one is left to tell. A
+    mail that cannot be written keeps its parameters, so that "send again" writes it anew
+    once the cause is fixed.
+    """
+    try:
+        written = write_mail(mail.template, mail.language, mail.parameters or {})
+    except SQLAlchemyError:
+        raise  # the database, not the mail: the next pass tries again
+    except Exception as error:
+        current_app.logger.exception("Mail %s could not be written", mail.id)
+        return _describe(error)
+    if written is None:
+        # No one is left to tell: blank the row now (the failure is recorded after).
+        for name, value in erased_values(None).items():
+            setattr(mail, name, value)
+        return NOTHING_TO_SEND
+    mail.subject = written.rendered.subject
+    mail.text_body = written.rendered.text
+    mail.html_body = written.rendered.html
+    mail.attachments = [
+        OutgoingMailAttachment(filename=a.filename, content_type=a.content_type, data=a.data)
+        for a in written.attachments
+    ]
+    mail.parameters = None
+    return None
 
 
 def record_outcome(mail: ClaimedMail, outcome: Outcome, now: datetime) -> MailStatus:
@@ -410,12 +458,26 @@ def log_pending_mail(after_id: int = 0) -> tuple[int, int]:
         .order_by(OutgoingMail.id)
     ).all()
     for mail in mails:
+        subject, text = mail.subject, mail.text_body
+        if mail.parameters is not None:
+            # Written for the log only: the row stays as it is, to be written when sent.
+            try:
+                written = write_mail(mail.template, mail.language, mail.parameters)
+            except SQLAlchemyError:
+                raise
+            except Exception:
+                current_app.logger.exception("Mail %s could not be written", mail.id)
+                continue
+            if written is None:
+                current_app.logger.info("Mail %s not sent: %s", mail.id, NOTHING_TO_SEND)
+                continue
+            subject, text = written.rendered.subject, written.rendered.text
         current_app.logger.info(
             "Mail %s not sent (no MAIL_SERVER configured)\nTo: %s\nSubject: %s\n\n%s",
             mail.id,
             mail.recipient,
-            mail.subject,
-            mail.text_body,
+            subject,
+            text,
             extra=KEEP_LINKS,  # development only: these links are what the log is read for
         )
     last_id = mails[-1].id if mails else after_id

@@ -24,7 +24,13 @@ STATUS_VALUES = ", ".join(f"'{status.value}'" for status in MailStatus)
 
 
 class OutgoingMail(db.Model):
-    """One e-mail, rendered when queued, so delivering it needs nothing but this row."""
+    """One e-mail: rendered when queued, or written by the worker just before it is sent.
+
+    A mail queued with ``outbox.queue_mail_later`` holds ``parameters`` (what it announces,
+    captured when queued) and blank texts; the worker writes its subject, texts and
+    attachments from them, stores them, clears ``parameters`` and sends it. From then on,
+    retries need nothing but this row, as for a mail rendered when queued.
+    """
 
     __tablename__ = "outgoing_mail"
     __table_args__ = (
@@ -55,6 +61,8 @@ class OutgoingMail(db.Model):
     data_subject: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     # The person is already erased: blank the row as soon as it is sent or fails for good.
     erase_after_delivery: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Not None while the mail is still to be written: the template's parameters (JSON).
+    parameters: Mapped[dict | None] = mapped_column(sa.JSON)
     # Which bulk send the mail belongs to, e.g. "message:7": its page counts them by status.
     batch: Mapped[str | None] = mapped_column(sa.String(64), index=True)
 
@@ -88,6 +96,7 @@ def erased_values(last_error: str | None) -> dict:
         "html_body": "",
         "last_error": f"{code.group()} (reply erased with the recipient)" if code else None,
         "data_subject": None,
+        "parameters": None,
     }
 
 

@@ -1,7 +1,13 @@
-"""Queueing mail: render a bilingual template and add it to the caller's transaction."""
+"""Queueing mail: render a bilingual template and add it to the caller's transaction.
+
+Two ways: ``queue_mail`` renders the mail at once; ``queue_mail_later`` stores only what the
+mail is made from (small JSON parameters captured now) and the worker writes it just before
+sending, through the function its domain registered with ``@writes_mail``. The second keeps
+QR codes, calendar files and templates out of the request (and out of its locks).
+"""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
 from urllib.parse import urlsplit
@@ -72,6 +78,104 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class MailContent:
+    """What a domain gives to write a mail queued for later: the template's context, files."""
+
+    context: dict
+    attachments: Sequence[Attachment] = ()
+
+
+@dataclass(frozen=True)
+class WrittenMail:
+    """A mail queued for later, written: its texts and its attachments."""
+
+    rendered: RenderedMail
+    attachments: tuple[Attachment, ...]
+
+
+# (template, language, parameters) -> the content, or None when what the mail was about is
+# gone (the registration deleted or erased): there is then nothing left to send.
+ContentWriter = Callable[[str, str, dict], MailContent | None]
+_WRITERS: dict[str, ContentWriter] = {}
+
+
+def writes_mail(domain: str) -> Callable[[ContentWriter], ContentWriter]:
+    """Register the function that gives the content of ``<domain>/…`` mail queued for later.
+
+    The mail domain cannot import the others (they build on it): each tells it, when
+    imported, how to write its own mail.
+    """
+
+    def register(writer: ContentWriter) -> ContentWriter:
+        _WRITERS[domain] = writer
+        return writer
+
+    return register
+
+
+def queue_mail_later(
+    to: str,
+    template: str,
+    language: str,
+    parameters: dict,
+    *,
+    data_subject: str | None = None,
+    erase_after_delivery: bool = False,
+) -> OutgoingMail:
+    """Add an outbox row that the worker writes just before sending (flush, no commit).
+
+    ``parameters`` (JSON: ids, the state announced, the link to carry) are what the mail
+    must say as of now; the rest is read when it is written. Checked as ``queue_mail``
+    checks, so a mail that could never be written is refused now, not at delivery.
+    """
+    _check_recipient(to)
+    try:
+        to = smtp_address(to)
+    except ValueError as error:
+        raise UndeliverableAddress(str(error)) from None
+    if language not in current_app.config["LANGUAGES"]:
+        raise ValueError(f"unknown language {language!r}")
+    if not TEMPLATE_NAME.match(template):
+        raise ValueError(f"template {template!r} is not of the form 'domain/name'")
+    if template.split("/", 1)[0] not in _WRITERS:
+        raise ValueError(f"no function writes {template!r} (see writes_mail)")
+    mail = OutgoingMail(
+        recipient=to,
+        template=template,
+        language=language,
+        subject="",
+        text_body="",
+        html_body="",
+        parameters=dict(parameters),
+        message_id=make_msgid(domain=_public_host()),
+        data_subject=data_subject,
+        erase_after_delivery=erase_after_delivery,
+    )
+    db.session.add(mail)
+    db.session.flush()
+    return mail
+
+
+def write_mail(template: str, language: str, parameters: dict) -> WrittenMail | None:
+    """Write a mail queued for later: its subject, texts and attachments, as of now.
+
+    ``None`` when what it was about is gone. Raises ``LookupError`` for a template no
+    domain writes, ``ValueError`` for attachments ``queue_mail`` would refuse.
+    """
+    writer = _WRITERS.get(template.split("/", 1)[0])
+    if writer is None:
+        raise LookupError(f"no function writes {template!r} (see writes_mail)")
+    content = writer(template, language, parameters)
+    if content is None:
+        return None
+    _check_attachments(content.attachments)
+    return WrittenMail(
+        rendered=render_mail(template, language, content.context),
+        attachments=tuple(content.attachments),
+    )
 
 
 def queue_mail(

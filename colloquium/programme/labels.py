@@ -27,9 +27,18 @@ ROLE_LABELS = {
 
 
 def labels_context() -> dict:
-    """The words for kinds, languages and roles, for the programme's templates."""
+    """The words for kinds, languages and roles in the page's language, for its templates.
+
+    Translated once per page: a lazy label would look its translation up again for each of
+    the (up to thousands of) sessions that show it.
+    """
     return {
-        "kind_labels": KIND_LABELS,
-        "language_labels": LANGUAGE_LABELS,
-        "role_labels": ROLE_LABELS,
+        "kind_labels": _translated(KIND_LABELS),
+        "language_labels": _translated(LANGUAGE_LABELS),
+        "role_labels": _translated(ROLE_LABELS),
     }
+
+
+def _translated(labels: dict) -> dict[str, str]:
+    """``labels`` with each lazy label turned into its text in the current language."""
+    return {code: str(label) for code, label in labels.items()}

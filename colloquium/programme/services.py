@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, subqueryload
 
 from colloquium.accounts.models import User
 from colloquium.associations.models import Association
@@ -352,12 +352,16 @@ class SessionData:
 
 
 def _session_query(edition: Edition):
+    # One query for the sessions and their rooms, one for every speaker link of the sessions
+    # the first selects (subqueryload repeats it as a subquery): two queries however long
+    # the day. selectinload would send the sessions' ids in IN lists of at most 500, one
+    # more query per 500 sessions.
     return (
         sa.select(ProgrammeSession)
         .where(ProgrammeSession.edition_id == edition.id)
         .options(
-            selectinload(ProgrammeSession.room),
-            selectinload(ProgrammeSession.speaker_links)
+            joinedload(ProgrammeSession.room),
+            subqueryload(ProgrammeSession.speaker_links)
             .joinedload(SessionSpeaker.speaker)
             .joinedload(Speaker.association),
         )
@@ -463,8 +467,8 @@ def delete_session(session: ProgrammeSession) -> None:
 def _check_within_window(edition: Edition, starts_at: datetime, ends_at: datetime) -> None:
     """Refuse a session outside ``session_window``: a typo in a year, not a plan.
 
-    Inside the window but outside the day itself is allowed, with a warning (SPEC: such
-    conflicts are warnings), so that the eve's reception can be in the programme.
+    Inside the window but outside the day itself is allowed, with a warning (conflicts are
+    warnings to organisers, not refusals), so that the eve's reception can be in the programme.
     """
     window = session_window(edition)
     for field_name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):

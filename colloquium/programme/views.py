@@ -1,9 +1,11 @@
 """Public pages of the programme: the day, one session, one speaker, a speaker's photo."""
 
 from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, make_response, render_template, request
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 
 from colloquium.content.cache import cached_page
 from colloquium.editions import services as editions
@@ -18,10 +20,21 @@ bp = Blueprint("programme", __name__)
 bp.context_processor(labels_context)
 
 
+# The formatted times lately shown: a programme shows each of its few distinct start and end
+# times on many sessions, and formatting one with Babel costs more than the rest of its card.
+RECENT_TIMES = 4096
+
+
 @bp.app_template_filter("in_edition_zone")
 def in_edition_zone(value: datetime, edition: Edition, pattern: str = "HH:mm") -> str:
     """``value`` formatted in the edition's own time zone (not the site's default)."""
-    return format_datetime(value.astimezone(edition.tz), pattern, rebase=False)
+    return _in_zone(value, edition.timezone, pattern, str(get_locale()))
+
+
+@lru_cache(maxsize=RECENT_TIMES)
+def _in_zone(value: datetime, timezone: str, pattern: str, locale: str) -> str:
+    """``value`` in ``timezone`` by ``pattern``; ``locale`` (the current one) is part of the key."""
+    return format_datetime(value.astimezone(ZoneInfo(timezone)), pattern, rebase=False)
 
 
 @bp.app_template_filter("programme_markdown")

@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from colloquium.clock import local_today, utcnow
 from colloquium.editions import services as editions
@@ -80,8 +81,30 @@ def _register_form(edition, form: RegistrationForm, validate: bool, expired: boo
             services.register(edition, form.registration_details())
         if outcome.ok:
             return _sent_to(form.email.data)
-    page = render_template("registration/register.html", edition=edition, form=form)
+    fields = None if form.is_submitted() or expired else blank_form_fields(form)
+    page = render_template(
+        "registration/register.html", edition=edition, form=form, blank_fields=fields
+    )
     return page, 400 if expired else 200
+
+
+BLANK_FORMS = "colloquium.registration.blank_forms"
+
+
+def blank_form_fields(form: RegistrationForm) -> Markup:
+    """The fields of the blank registration form, rendered once per language and app.
+
+    Everyone opening the form gets the same fields: labels and hints in the page's language,
+    that language chosen, nothing typed, no error (the CSRF token and the seats left are
+    outside them). They were most of the form's rendering time, in a burst of registrations.
+    """
+    key = (str(get_locale()), form.language.data)
+    cache = current_app.extensions.setdefault(BLANK_FORMS, {})
+    if key not in cache:
+        # Our own template's output, escaped by Jinja as it rendered.
+        html = render_template("registration/_register_fields.html", form=form)
+        cache[key] = Markup(html)  # noqa: S704
+    return cache[key]
 
 
 def _sent_to(email: str) -> Response:
@@ -276,10 +299,14 @@ def _ask_first(registration: Registration, token: str, action: str):
 
 
 def _act(token: str, action, message):
+    """Run one action on the registration, then back to the manage page with its outcome."""
     with transaction(refusal_category="warning") as outcome:
         result = action()
+        # Worded before the commit, while what the action left is loaded: after it, reading
+        # the registration's state would cost one more query.
+        text = message(result)
     if outcome.ok:
-        flash(message(result), "success")
+        flash(text, "success")
     return redirect(url_for("registration.manage", token=token))
 
 

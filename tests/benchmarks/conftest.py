@@ -8,4 +8,5 @@ collect_ignore = [
     "read_pages.py",
     "bare_app.py",
     "growth.py",
+    "scale_out.py",
 ]

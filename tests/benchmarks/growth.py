@@ -1,13 +1,14 @@
 """Query count and time of every public page as the day grows, in-process.
 
-    .venv/bin/python tests/benchmarks/growth.py [--database-url URL] [--repeat 20]
+    .venv/bin/python tests/benchmarks/growth.py [--database-url URL] [--repeat 20] [--clock cpu]
 
 At 10, 100 and 1,000 sessions (with the 26 demo member associations, then 500), it builds a
 fresh database (a temporary SQLite file, or the PostgreSQL database given, which is EMPTIED
 and rebuilt for each size: never point it at real data), then requests each public page in
 French and in English through Flask's test client and prints, per size, the SQL queries of one
-request and the median time of ``--repeat`` requests. ``tests/test_query_growth.py`` asserts
-the counts; the times are only printed here.
+request, the median time of ``--repeat`` requests and the bytes of the page, then the time
+per KB rendered at each size (level when a page's time grows only with its bytes).
+``tests/test_query_growth.py`` asserts the counts; the times are only printed here.
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ def make_app(url: str, instance: str):
     return app
 
 
-def measure(app, sessions: int, members: int, repeat: int) -> dict[str, tuple[int, float]]:
-    """Per page and language: (queries of one request, median milliseconds)."""
+def measure(
+    app, sessions: int, members: int, repeat: int, clock=time.perf_counter
+) -> dict[str, tuple[int, float, int]]:
+    """Per page and language: (queries of one request, median milliseconds, bytes)."""
     from colloquium.associations.models import Association
     from colloquium.extensions import db
     from colloquium.programme import services as programme
@@ -80,15 +83,15 @@ def measure(app, sessions: int, members: int, repeat: int) -> dict[str, tuple[in
                 assert client.get(path).status_code == 200, path
                 statements.clear()
                 sa.event.listen(db.engine, "before_cursor_execute", record)
-                client.get(path)
+                size = len(client.get(path).data)
                 sa.event.remove(db.engine, "before_cursor_execute", record)
                 queries = len(statements)
                 times = []
                 for _ in range(repeat):
-                    started = time.perf_counter()
+                    started = clock()
                     client.get(path)
-                    times.append(time.perf_counter() - started)
-                results[f"{page} {lang}"] = (queries, statistics.median(times) * 1000)
+                    times.append(clock() - started)
+                results[f"{page} {lang}"] = (queries, statistics.median(times) * 1000, size)
         db.session.remove()
         db.engine.dispose()
     return results
@@ -109,24 +112,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", help="PostgreSQL URL (EMPTIED); SQLite otherwise")
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall time, or this process's CPU time (steadier on a busy machine; on SQLite "
+        "it includes the database's work, on PostgreSQL not the server's)",
+    )
     options = parser.parse_args()
+    clock = time.process_time if options.clock == "cpu" else time.perf_counter
     columns = []
     with tempfile.TemporaryDirectory() as folder:
         for sessions, members in SIZES:
             url = options.database_url or f"sqlite:///{folder}/growth-{sessions}.sqlite"
             app = make_app(url, folder)
-            columns.append(measure(app, sessions, members, options.repeat))
+            columns.append(measure(app, sessions, members, options.repeat, clock))
             with app.app_context():
                 from colloquium.extensions import db
 
                 version = database_version(db.session)
                 db.engine.dispose()
     out = sys.stdout
-    out.write(f"{version}, median of {options.repeat} requests\n")
-    header = "".join(f" | {s} sess./{m} assoc.: queries, ms" for s, m in SIZES)
-    out.write(f"| page{header} |\n|---{'|---:' * len(SIZES)}|\n")
+    out.write(f"{version}, median {options.clock} time of {options.repeat} requests\n\n")
+    sizes = [f"{s} sess./{m} assoc." for s, m in SIZES]
+    out.write("Queries of one request, median time and bytes rendered:\n\n")
+    out.write(f"| page{''.join(f' | {size}: queries, ms, KB' for size in sizes)} |\n")
+    out.write(f"|---{'|---:' * len(SIZES)}|\n")
     for key in columns[0]:
-        cells = "".join(f" | {column[key][0]}, {column[key][1]:.1f}" for column in columns)
+        cells = "".join(
+            f" | {column[key][0]}, {column[key][1]:.1f}, {column[key][2] / 1024:.1f}"
+            for column in columns
+        )
+        out.write(f"| `{key}`{cells} |\n")
+    # If a page's time grows only with the bytes it renders, its time per KB stays level
+    # from one size to the next; one that rises reveals work growing faster than the page.
+    out.write("\nMilliseconds per KB rendered:\n\n")
+    out.write(f"| page{''.join(f' | {size}' for size in sizes)} |\n")
+    out.write(f"|---{'|---:' * len(SIZES)}|\n")
+    for key in columns[0]:
+        cells = "".join(f" | {column[key][1] / (column[key][2] / 1024):.3f}" for column in columns)
         out.write(f"| `{key}`{cells} |\n")
 
 

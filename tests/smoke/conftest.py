@@ -1,0 +1,3 @@
+"""The production smoke test is run by hand or by CI (`make smoke`), never by pytest."""
+
+collect_ignore = ["production.py"]
