@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         # headers; with none, those headers are ignored, so nobody can forge them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from colloquium import cli, errors, i18n, log_redaction, navigation, routing, security
+    from colloquium import cli, content, errors, i18n, log_redaction, navigation, routing, security
     from colloquium.accounts import login as accounts_login
     from colloquium.db import init_database
     from colloquium.extensions import csrf, db, limiter, mail, migrate
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     log_redaction.init_app(app)
     routing.init_app(app)  # before any rule is added: the rules use its converters
     init_database(app, db)
+    content.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)

@@ -48,6 +48,9 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; no timed-out forms
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # Rendered public pages kept by each worker process (colloquium/content/cache.py); 0 keeps
+    # none (every request renders its page).
+    PAGE_CACHE_MAX_BYTES = 64 * 1024 * 1024
 
 
 def load_config(app: Flask, test_config: dict | None) -> None:

@@ -151,5 +151,7 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # one statement alone, no transaction (the page cache's version read)
         reading = has_request_context() and request.method in READ_ONLY_METHODS
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

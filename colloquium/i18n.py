@@ -161,7 +161,11 @@ def init_app(app: Flask) -> None:
                 httponly=True,
                 secure=request.is_secure,
             )
-        response.vary.update(("Accept-Language", "Cookie"))
+        response.vary.add("Accept-Language")
+        # Open data ignores the cookie (``open_data_language``): the same for everyone.
+        view = app.view_functions.get(request.endpoint or "")
+        if not getattr(view, "same_for_everyone", False):
+            response.vary.add("Cookie")
         return response
 
     app.jinja_env.globals["url_in_language"] = url_in_language

@@ -19,6 +19,7 @@ from flask_login import current_user
 from colloquium.associations import services
 from colloquium.associations.forms import ProfileForm
 from colloquium.associations.models import AREAS, Association, AssociationRevision
+from colloquium.content.cache import cached_page
 from colloquium.forms import search_argument, transaction
 from colloquium.i18n import in_both_languages, open_data_language
 from colloquium.images import initials_placeholder
@@ -70,6 +71,7 @@ def logo_url(association: Association) -> str:
 
 
 @bp.get("/associations")
+@cached_page
 def directory():
     """Every member association, searchable by text and filterable by area."""
     text = search_argument("q", 100)
@@ -88,6 +90,7 @@ def directory():
 
 
 @bp.get("/associations/<slug>")
+@cached_page
 def profile(slug: str):
     """One member's full profile."""
     association = services.get_association(slug)
@@ -130,6 +133,7 @@ def _cached_image(data: bytes, content_type: str, etag: str):
 
 
 @bp.get("/api/v1/associations")
+@cached_page(language=open_data_language)
 def api_list():
     """The directory as open data (JSON): texts in ``?lang=`` (else the browser's, else French)."""
     language = open_data_language()

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, render_template
 
+from colloquium.content.cache import cached_page
 from colloquium.db import database_answers
 from colloquium.extensions import db
 from colloquium.resources import services as brochures
@@ -12,12 +13,14 @@ PLAIN_TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/about")
+@cached_page
 def about():
     """The cooperative: who it is and why it holds a colloquium every 17 October."""
     return render_template("pages/about.html")
 
 
 @bp.get("/resources")
+@cached_page
 def resources():
     """The reference texts the cooperative acts on, and its brochures to download."""
     return render_template("pages/resources.html", brochures=brochures.list_brochures())

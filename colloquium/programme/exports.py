@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from flask_babel import force_locale
 from icalendar import Calendar, Event
 
+from colloquium.content.cache import cached_page
 from colloquium.editions.models import Edition
 from colloquium.i18n import in_both_languages, open_data_language, page_language, written
 from colloquium.links import external_url
@@ -33,17 +34,6 @@ def _open_to_other_sites(response: Response) -> Response:
             response.headers["Access-Control-Allow-Headers"] = "If-None-Match"
             response.headers["Access-Control-Max-Age"] = "86400"
     return response
-
-
-def _conditional(body: bytes, content_type: str, **headers) -> Response:
-    """A response with a strong ETag of its body, answered with 304 when the client has it."""
-    response = Response(body, content_type=content_type)
-    # Clients revalidate every time (a change must show at once); the ETag makes that cheap.
-    response.headers["Cache-Control"] = "public, no-cache"
-    for name, value in headers.items():
-        response.headers[name.replace("_", "-")] = value
-    response.add_etag()
-    return response.make_conditional(request)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,14 +97,16 @@ def programme_calendar(edition: Edition, sessions: list[ProgrammeSession]) -> by
 
 
 def _calendar_response(body: bytes, filename: str) -> Response:
-    return _conditional(
+    # Its ETag, Cache-Control and 304 answers come from @cached_page, like every public page.
+    return Response(
         body,
-        "text/calendar; charset=utf-8",
-        Content_Disposition=f'attachment; filename="{filename}"',
+        content_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
 @bp.get("/programme.ics")
+@cached_page
 def current_calendar():
     """The current edition's published programme as an iCalendar file."""
     edition = services.published_edition()
@@ -125,6 +117,7 @@ def current_calendar():
 
 
 @bp.get("/programme/<int:year>.ics")
+@cached_page
 def edition_calendar(year: int):
     """The published programme of ``year`` as an iCalendar file."""
     edition = services.published_edition(year)
@@ -135,6 +128,7 @@ def edition_calendar(year: int):
 
 
 @bp.get("/programme/sessions/<int:session_id>.ics")
+@cached_page
 def session_calendar(session_id: int):
     """One published session as an iCalendar file."""
     session = services.published_session(session_id)
@@ -264,10 +258,11 @@ def _json_not_found() -> Response:
 def _json_response(edition: Edition) -> Response:
     document = programme_document(edition, open_data_language())
     body = json.dumps(document, ensure_ascii=False, indent=1).encode()
-    return _conditional(body, "application/json")
+    return Response(body, content_type="application/json")
 
 
 @bp.get("/api/v1/programme")
+@cached_page(language=open_data_language)
 def api_current():
     """The current edition's published programme as JSON."""
     edition = services.published_edition()
@@ -277,6 +272,7 @@ def api_current():
 
 
 @bp.get("/api/v1/programme/<int:year>")
+@cached_page(language=open_data_language)
 def api_edition(year: int):
     """The published programme of ``year`` as JSON."""
     edition = services.published_edition(year)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, make_response, render_template, request
 from flask_babel import format_datetime, get_locale
 
+from colloquium.content.cache import cached_page
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.markdown import render_markdown
@@ -60,6 +61,7 @@ def _render_programme(edition: Edition):
 
 
 @bp.get("/programme")
+@cached_page
 def current():
     """The programme of the current edition, or a short notice while it is not published."""
     edition = services.published_edition()
@@ -69,6 +71,7 @@ def current():
 
 
 @bp.get("/programme/<int:year>")
+@cached_page
 def archive(year: int):
     """The published programme of the edition of ``year``."""
     edition = services.published_edition(year)
@@ -78,6 +81,7 @@ def archive(year: int):
 
 
 @bp.get("/programme/sessions/<int:session_id>")
+@cached_page
 def session(session_id: int):
     """One session: when, where, in which language, with whom."""
     found = services.published_session(session_id)
@@ -87,6 +91,7 @@ def session(session_id: int):
 
 
 @bp.get("/programme/speakers/<int:speaker_id>")
+@cached_page
 def speaker(speaker_id: int):
     """One speaker: who they are and where they speak."""
     found = services.published_speaker(speaker_id)

@@ -41,6 +41,8 @@ def make_app(url: str, instance: str):
             "SECRET_KEY": "growth-benchmark",
             "SQLALCHEMY_DATABASE_URI": url,
             "RATELIMIT_STORAGE_URI": "memory://",
+            # No page kept: every request renders, which is what this benchmark times.
+            "PAGE_CACHE_MAX_BYTES": 0,
         },
         instance_path=instance,
     )

@@ -1,0 +1,244 @@
+"""Public pages rendered once per content version, and answered 304 when the reader has them.
+
+Each worker process keeps its own cache (``app.extensions["page_cache"]``): a page is stored
+under the version of the content it shows, read with one small query on every request. A
+change saved anywhere raises that version in the database, so every worker of every server
+renders the page again on its next request: no shared cache, no message between workers.
+"""
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from threading import Lock
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+
+from colloquium.clock import local_today
+from colloquium.content.models import THE_ROW, ContentVersion
+from colloquium.extensions import db
+from colloquium.i18n import select_locale
+
+# What a page built for someone else must never carry: their cookies, and the headers this
+# module sets afresh on every answer.
+_NOT_KEPT = frozenset(
+    ("set-cookie", "content-length", "content-type", "etag", "last-modified", "cache-control")
+)
+_VERSION = sa.select(ContentVersion.__table__.c.version, ContentVersion.__table__.c.changed_at)
+_VERSION = _VERSION.where(ContentVersion.__table__.c.id == THE_ROW)
+# Flask-Login keeps the account of a logged-in visitor under this key of the session, and
+# Flask the messages still to show under the other: a page for either is theirs alone.
+_LOGGED_IN = "_user_id"
+_FLASHES = "_flashes"
+# A page made for one visitor: their browser may keep it, a shared proxy may not.
+PERSONAL = "private, no-cache"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    """A rendered page as kept: its bytes, its type, its own headers, its ETag."""
+
+    body: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...]
+    etag: str
+
+    @property
+    def size(self) -> int:
+        """The bytes it holds, for the cache's bound."""
+        return len(self.body) + sum(len(name) + len(value) for name, value in self.headers) + 200
+
+
+class PageCache:
+    """Pages of one content version, least recently used first out, within ``max_bytes``.
+
+    Thread safe: gunicorn may serve several requests of one process at once.
+    """
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.total_bytes = 0
+        self.version: int | None = None
+        self._pages: OrderedDict[tuple, tuple[StoredPage, int]] = OrderedDict()
+        self._lock = Lock()
+
+    def __len__(self) -> int:
+        """How many pages are kept."""
+        return len(self._pages)
+
+    def get(self, key: tuple, version: int) -> StoredPage | None:
+        """The page stored under ``key`` for ``version``, if any."""
+        with self._lock:
+            if version != self.version:
+                # The content changed: every page kept shows the old one, so none is kept.
+                self._pages.clear()
+                self.total_bytes = 0
+                self.version = version
+                return None
+            found = self._pages.get(key)
+            if found is None:
+                return None
+            self._pages.move_to_end(key)
+            return found[0]
+
+    def put(self, key: tuple, version: int, page: StoredPage) -> None:
+        """Keep ``page`` under ``key`` if it shows the current version and fits at all."""
+        size = page.size + sum(len(str(part)) for part in key)
+        with self._lock:
+            if version != self.version or size > self.max_bytes:
+                return
+            previous = self._pages.pop(key, None)
+            if previous is not None:
+                self.total_bytes -= previous[1]
+            self._pages[key] = (page, size)
+            self.total_bytes += size
+            while self.total_bytes > self.max_bytes:
+                _key, (_page, evicted) = self._pages.popitem(last=False)
+                self.total_bytes -= evicted
+
+
+def content_version() -> tuple[int, datetime] | None:
+    """The content's version and when it changed (None if the row is missing: no caching).
+
+    Read outside the request's session, on a connection without a transaction: one round trip
+    (no BEGIN, no ROLLBACK), and a hit never opens the session at all. A page rendered after
+    it reads data at least as new as this version, so a page is never kept under a version
+    newer than the content it shows.
+    """
+    with current_app.extensions["page_cache_reader"].connect() as connection:
+        row = connection.execute(_VERSION).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _is_personal() -> bool:
+    """Whether this visitor's page may differ from everyone else's: logged in, or a message."""
+    return _LOGGED_IN in session or _FLASHES in session
+
+
+def _query_key() -> tuple:
+    """The query arguments, in an order that does not depend on how the address wrote them."""
+    # By name, keeping the order of a name's values: ``?q=a&q=b`` searches for ``a``.
+    return tuple(sorted((name, tuple(values)) for name, values in request.args.lists()))
+
+
+def _storable(response: Response, open_data: bool) -> bool:
+    """Whether the page just rendered is everyone's: nothing personal was made for it."""
+    if response.status_code != 200 or response.is_streamed or response.direct_passthrough:
+        return False
+    if "Set-Cookie" in response.headers:
+        return False
+    if open_data:  # built from the address and Accept-Language alone
+        return True
+    # A form's CSRF token, or anything else the render put in the session, is this visitor's.
+    csrf_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return not session.modified and csrf_field not in g and not _is_personal()
+
+
+def _stored(response: Response) -> StoredPage:
+    """What is kept of a rendered page: its body, type, own headers and ETag."""
+    body = response.get_data()
+    return StoredPage(
+        body=body,
+        content_type=response.content_type or "",
+        headers=tuple(
+            (name, value) for name, value in response.headers if name.lower() not in _NOT_KEPT
+        ),
+        etag=hashlib.sha256(body).hexdigest()[:40],
+    )
+
+
+def _answer(page: StoredPage, changed_at: datetime, cache_control: str) -> Response:
+    """A fresh response for a stored page (the app's after-request hooks still add theirs)."""
+    response = current_app.response_class(page.body, headers=page.headers)
+    response.headers["Content-Type"] = page.content_type
+    response.set_etag(page.etag)
+    response.last_modified = changed_at
+    response.headers["Cache-Control"] = cache_control
+    return response.make_conditional(request)
+
+
+def _revalidated(response: Response, cache_control: str) -> Response:
+    """A page that is not kept: still an ETag, so that the reader revalidates it cheaply."""
+    if response.status_code == 200 and not response.is_streamed and not response.direct_passthrough:
+        response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:40])
+        response.headers["Cache-Control"] = cache_control
+        return response.make_conditional(request)
+    return response
+
+
+def cached_page(view: Callable | None = None, *, language: Callable[[], str] | None = None):
+    """Serve the view's page from the cache while the content it shows has not changed.
+
+    ``@cached_page`` for a page: its language is the page's (``?lang=``, the cookie, the
+    browser's), and a logged-in visitor or one with a message waiting gets their own page,
+    never kept. ``@cached_page(language=open_data_language)`` for open data: the same document
+    for everyone who asks in that language, whoever they are.
+    """
+    if view is None:
+        return lambda inner: cached_page(inner, language=language)
+    open_data = language is not None
+    choose_language = language or select_locale
+    cache_control = "public, no-cache" if open_data else "no-cache"
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        """The stored page if there is one for this version, else the view's, then stored."""
+        if not open_data and _is_personal():
+            return _revalidated(current_app.make_response(view(*args, **kwargs)), PERSONAL)
+        version = content_version() if request.method in ("GET", "HEAD") else None
+        if version is None:
+            return _revalidated(current_app.make_response(view(*args, **kwargs)), cache_control)
+        number, changed_at = version
+        cache: PageCache = current_app.extensions["page_cache"]
+        key = (
+            request.endpoint,
+            request.path,
+            _query_key(),
+            choose_language(),
+            local_today(),
+            number,
+        )
+        page = cache.get(key, number)
+        if page is None:
+            response = current_app.make_response(view(*args, **kwargs))
+            if not _storable(response, open_data):
+                personal = not open_data and _is_personal()
+                return _revalidated(response, PERSONAL if personal else cache_control)
+            page = _stored(response)
+            cache.put(key, number, page)
+        return _answer(page, changed_at, cache_control)
+
+    wrapped.same_for_everyone = open_data
+    return wrapped
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without ``Vary: Cookie`` on open data.
+
+    Flask-Login looks into the session after every request, so Flask would say that every
+    answer depends on the cookies; a document the same for everyone does not, and a shared
+    proxy may then keep one copy per language.
+    """
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        """Save as Flask does, then drop ``Cookie`` from Vary when the view ignores it."""
+        super().save_session(app, session, response)
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "same_for_everyone", False) and "Set-Cookie" not in response.headers:
+            kept = [header for header in response.vary if header.lower() != "cookie"]
+            response.headers["Vary"] = ", ".join(kept)
+
+
+def init_app(app: Flask) -> None:
+    """Give this process its page cache."""
+    app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_MAX_BYTES"])
+    with app.app_context():
+        # The same pool as the app's; only the version is read this way.
+        app.extensions["page_cache_reader"] = db.engine.execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+    app.session_interface = _SessionInterface()
