@@ -97,6 +97,35 @@ def test_register_creates_an_unconfirmed_registration_and_mails_the_link(app, se
     assert services.find_by_token("") is None
 
 
+@pytest.mark.parametrize("by_organiser", [False, True])
+def test_a_reference_already_drawn_is_drawn_again(app, monkeypatch, sent_mail, by_organiser):
+    # References are not looked up before the INSERT: the unique index refuses a clash.
+    edition = make_edition(COMING_YEAR, capacity=10)
+    first = services.register(edition, registration_details("ada@example.org")).registration
+    db.session.commit()
+    fresh = f"OCT{COMING_YEAR % 100:02d}-ZZZZZ"
+    draws = iter([first.reference, fresh])
+    monkeypatch.setattr(services, "_new_reference", lambda _edition: next(draws))
+    details = registration_details("grace@example.org")
+    if by_organiser:
+        second = services.add_registration(edition, details)
+    else:
+        second = services.register(edition, details).registration
+    db.session.commit()
+    assert second.reference == fresh
+    rows = db.session.execute(sa.select(Registration.email, Registration.reference)).all()
+    assert sorted(rows) == [("ada@example.org", first.reference), ("grace@example.org", fresh)]
+    assert [mail["to"] for mail in sent_mail][-1] == "grace@example.org"
+
+
+def test_a_refusal_that_is_no_clash_is_not_drawn_again(app, monkeypatch):
+    # Only a clash of references is retried; any other refused INSERT still fails.
+    edition = make_edition(COMING_YEAR, capacity=10)
+    monkeypatch.setattr(services, "_new_reference", lambda _edition: None)  # NOT NULL
+    with pytest.raises(sa.exc.IntegrityError):
+        services.register(edition, registration_details("ada@example.org"))
+
+
 def test_a_second_registration_with_the_same_address_creates_nothing(app, sent_mail):
     edition = make_edition(COMING_YEAR)
     first = services.register(edition, registration_details("ada@example.org"))

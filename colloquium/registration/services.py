@@ -115,16 +115,20 @@ def register(
     existing = _active_registration(edition, email)
     if existing is not None:
         return _resend_link(existing)
-    registration = _new_registration(edition, details, email, now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(registration)
-    except IntegrityError:
-        # The same address was submitted twice at once and the other request won.
-        existing = _active_registration(edition, email)
-        if existing is None:
-            raise
-        return _resend_link(existing)
+    while True:
+        registration = _new_registration(edition, details, email, now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(registration)
+            break
+        except IntegrityError:
+            # The same address was submitted twice at once and the other request won.
+            existing = _active_registration(edition, email)
+            if existing is not None:
+                return _resend_link(existing)
+            if not _reference_taken(registration.reference):
+                raise
+            # Else the random reference was already drawn (see ``_new_reference``): draw again.
     # The token is made of the id, known only now (see ``tokens.py``).
     registration.token_hash = hash_token(manage_token(registration))
     db.session.flush()
@@ -546,15 +550,23 @@ def _new_registration(
 
 
 def _new_reference(edition: Edition) -> str:
+    """A random reference for a new registration of ``edition``, not checked against others.
+
+    It is not looked up first: with tens of millions of references per edition a clash is
+    rare enough that the unique index catches it and the caller draws again, which saves
+    every registration a query.
+    """
     prefix = f"OCT{edition.year % 100:02d}-"
-    while True:
-        suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-        reference = prefix + suffix
-        taken = db.session.scalar(
-            sa.select(Registration.id).where(Registration.reference == reference)
-        )
-        if taken is None:
-            return reference
+    suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return prefix + suffix
+
+
+def _reference_taken(reference: str) -> bool:
+    """Whether a registration holds ``reference`` (after an INSERT refused by an index)."""
+    return (
+        db.session.scalar(sa.select(Registration.id).where(Registration.reference == reference))
+        is not None
+    )
 
 
 REFUSALS = {
@@ -1172,16 +1184,20 @@ def add_registration(
     existing = _active_registration(edition, email)
     if existing is not None:
         raise AlreadyRegistered(existing.reference)
-    registration = _new_registration(edition, details, email, now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(registration)
-    except IntegrityError:
-        # The same address was added at once by someone else (or registered online).
-        existing = _active_registration(edition, email)
-        if existing is None:
-            raise
-        raise AlreadyRegistered(existing.reference) from None
+    while True:
+        registration = _new_registration(edition, details, email, now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(registration)
+            break
+        except IntegrityError:
+            # The same address was added at once by someone else (or registered online).
+            existing = _active_registration(edition, email)
+            if existing is not None:
+                raise AlreadyRegistered(existing.reference) from None
+            if not _reference_taken(registration.reference):
+                raise
+            # Else the random reference was already drawn (see ``_new_reference``): draw again.
     registration.token_hash = hash_token(manage_token(registration))
     seated = _take_seat(edition)
     if not seated:
