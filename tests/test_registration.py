@@ -257,6 +257,45 @@ def test_confirm_when_full_joins_the_waiting_list_in_order(app, sent_mail):
     assert_seats_consistent(edition)
 
 
+@pytest.mark.parametrize("by_organiser", [False, True])
+def test_a_seat_freed_while_the_room_looked_full_is_taken(app, monkeypatch, by_organiser):
+    # The first seat UPDATE may read the room full while a cancellation in flight frees a
+    # seat; the edition's lock then reads the row as committed and the seat is taken.
+    edition = make_edition(COMING_YEAR, capacity=1)
+    take_seat = services._take_seat
+    tries = []
+
+    def looked_full_first(edition):
+        tries.append(edition.id)
+        return len(tries) > 1 and take_seat(edition)
+
+    monkeypatch.setattr(services, "_take_seat", looked_full_first)
+    if by_organiser:
+        registration = services.add_registration(edition, registration_details())
+    else:
+        registration, _ = make_registration(edition)
+        services.confirm_registration(registration)
+    db.session.commit()
+    assert (registration.status, registration.override) == ("confirmed", False)
+    assert len(tries) == 2
+    assert_seats_consistent(edition)
+    assert db.session.get(Edition, edition.id).seats_taken == 1
+
+
+def test_joining_the_waiting_list_tries_for_a_seat_once(app, monkeypatch):
+    # Under the edition's lock the room is read full: no second seat UPDATE is needed.
+    edition = make_edition(COMING_YEAR, capacity=1)
+    make_registration(edition, "first@example.org", confirm=True)
+    second, _ = make_registration(edition, "second@example.org")
+    take_seat = services._take_seat
+    tries = []
+    monkeypatch.setattr(services, "_take_seat", lambda e: tries.append(e.id) or take_seat(e))
+    services.confirm_registration(second)
+    db.session.commit()
+    assert second.status == "waitlisted" and len(tries) == 1
+    assert_seats_consistent(edition)
+
+
 def test_confirming_twice_is_refused_and_takes_no_second_seat(app):
     edition = make_edition(COMING_YEAR, capacity=5)
     registration, _ = make_registration(edition, confirm=True)
