@@ -115,20 +115,10 @@ def register(
     existing = _active_registration(edition, email)
     if existing is not None:
         return _resend_link(existing)
-    while True:
-        registration = _new_registration(edition, details, email, now)
-        try:
-            with db.session.begin_nested():
-                db.session.add(registration)
-            break
-        except IntegrityError:
-            # The same address was submitted twice at once and the other request won.
-            existing = _active_registration(edition, email)
-            if existing is not None:
-                return _resend_link(existing)
-            if not _reference_taken(registration.reference):
-                raise
-            # Else the random reference was already drawn (see ``_new_reference``): draw again.
+    registration = _insert_registration(edition, details, email, now)
+    if registration is None:
+        # The same address was submitted twice at once and the other request won.
+        return _resend_link(_active_registration(edition, email))
     # The token is made of the id, known only now (see ``tokens.py``).
     registration.token_hash = hash_token(manage_token(registration))
     db.session.flush()
@@ -546,6 +536,24 @@ def _new_registration(
         created_at=now,
         updated_at=now,
     )
+
+
+def _insert_registration(
+    edition: Edition, details: RegistrationDetails, email: str, now: datetime
+) -> Registration | None:
+    """Add a new registration, or None when the address got an active one meanwhile."""
+    while True:
+        registration = _new_registration(edition, details, email, now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(registration)
+            return registration
+        except IntegrityError:
+            if _active_registration(edition, email) is not None:
+                return None
+            if not _reference_taken(registration.reference):
+                raise
+            # Else the random reference was already drawn (see ``_new_reference``): draw again.
 
 
 def _new_reference(edition: Edition) -> str:
@@ -1190,20 +1198,10 @@ def add_registration(
     existing = _active_registration(edition, email)
     if existing is not None:
         raise AlreadyRegistered(existing.reference)
-    while True:
-        registration = _new_registration(edition, details, email, now)
-        try:
-            with db.session.begin_nested():
-                db.session.add(registration)
-            break
-        except IntegrityError:
-            # The same address was added at once by someone else (or registered online).
-            existing = _active_registration(edition, email)
-            if existing is not None:
-                raise AlreadyRegistered(existing.reference) from None
-            if not _reference_taken(registration.reference):
-                raise
-            # Else the random reference was already drawn (see ``_new_reference``): draw again.
+    registration = _insert_registration(edition, details, email, now)
+    if registration is None:
+        # The same address was added at once by someone else (or registered online).
+        raise AlreadyRegistered(_active_registration(edition, email).reference)
     registration.token_hash = hash_token(manage_token(registration))
     seated = _take_seat(edition)
     if not seated and _lock_edition(edition):
