@@ -97,6 +97,35 @@ def test_register_creates_an_unconfirmed_registration_and_mails_the_link(app, se
     assert services.find_by_token("") is None
 
 
+@pytest.mark.parametrize("by_organiser", [False, True])
+def test_a_reference_already_drawn_is_drawn_again(app, monkeypatch, sent_mail, by_organiser):
+    # References are not looked up before the INSERT: the unique index refuses a clash.
+    edition = make_edition(COMING_YEAR, capacity=10)
+    first = services.register(edition, registration_details("ada@example.org")).registration
+    db.session.commit()
+    fresh = f"OCT{COMING_YEAR % 100:02d}-ZZZZZ"
+    draws = iter([first.reference, fresh])
+    monkeypatch.setattr(services, "_new_reference", lambda _edition: next(draws))
+    details = registration_details("grace@example.org")
+    if by_organiser:
+        second = services.add_registration(edition, details)
+    else:
+        second = services.register(edition, details).registration
+    db.session.commit()
+    assert second.reference == fresh
+    rows = db.session.execute(sa.select(Registration.email, Registration.reference)).all()
+    assert sorted(rows) == [("ada@example.org", first.reference), ("grace@example.org", fresh)]
+    assert [mail["to"] for mail in sent_mail][-1] == "grace@example.org"
+
+
+def test_a_refusal_that_is_no_clash_is_not_drawn_again(app, monkeypatch):
+    # Only a clash of references is retried; any other refused INSERT still fails.
+    edition = make_edition(COMING_YEAR, capacity=10)
+    monkeypatch.setattr(services, "_new_reference", lambda _edition: None)  # NOT NULL
+    with pytest.raises(sa.exc.IntegrityError):
+        services.register(edition, registration_details("ada@example.org"))
+
+
 def test_a_second_registration_with_the_same_address_creates_nothing(app, sent_mail):
     edition = make_edition(COMING_YEAR)
     first = services.register(edition, registration_details("ada@example.org"))
@@ -225,6 +254,45 @@ def test_confirm_when_full_joins_the_waiting_list_in_order(app, sent_mail):
         ("second@example.org", 1),
         ("third@example.org", 2),
     ]
+    assert_seats_consistent(edition)
+
+
+@pytest.mark.parametrize("by_organiser", [False, True])
+def test_a_seat_freed_while_the_room_looked_full_is_taken(app, monkeypatch, by_organiser):
+    # The first seat UPDATE may read the room full while a cancellation in flight frees a
+    # seat; the edition's lock then reads the row as committed and the seat is taken.
+    edition = make_edition(COMING_YEAR, capacity=1)
+    take_seat = services._take_seat
+    tries = []
+
+    def looked_full_first(edition):
+        tries.append(edition.id)
+        return len(tries) > 1 and take_seat(edition)
+
+    monkeypatch.setattr(services, "_take_seat", looked_full_first)
+    if by_organiser:
+        registration = services.add_registration(edition, registration_details())
+    else:
+        registration, _ = make_registration(edition)
+        services.confirm_registration(registration)
+    db.session.commit()
+    assert (registration.status, registration.override) == ("confirmed", False)
+    assert len(tries) == 2
+    assert_seats_consistent(edition)
+    assert db.session.get(Edition, edition.id).seats_taken == 1
+
+
+def test_joining_the_waiting_list_tries_for_a_seat_once(app, monkeypatch):
+    # Under the edition's lock the room is read full: no second seat UPDATE is needed.
+    edition = make_edition(COMING_YEAR, capacity=1)
+    make_registration(edition, "first@example.org", confirm=True)
+    second, _ = make_registration(edition, "second@example.org")
+    take_seat = services._take_seat
+    tries = []
+    monkeypatch.setattr(services, "_take_seat", lambda e: tries.append(e.id) or take_seat(e))
+    services.confirm_registration(second)
+    db.session.commit()
+    assert second.status == "waitlisted" and len(tries) == 1
     assert_seats_consistent(edition)
 
 

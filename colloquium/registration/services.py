@@ -115,16 +115,10 @@ def register(
     existing = _active_registration(edition, email)
     if existing is not None:
         return _resend_link(existing)
-    registration = _new_registration(edition, details, email, now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(registration)
-    except IntegrityError:
+    registration = _insert_registration(edition, details, email, now)
+    if registration is None:
         # The same address was submitted twice at once and the other request won.
-        existing = _active_registration(edition, email)
-        if existing is None:
-            raise
-        return _resend_link(existing)
+        return _resend_link(_active_registration(edition, email))
     # The token is made of the id, known only now (see ``tokens.py``).
     registration.token_hash = hash_token(manage_token(registration))
     db.session.flush()
@@ -193,10 +187,9 @@ def confirm_registration(registration: Registration, now: datetime | None = None
     _claim(registration, (UNCONFIRMED,))
     edition = registration.edition
     seated = _take_seat(edition)
-    if not seated:
-        # Wait for any cancellation in flight to finish, then look again: otherwise a seat
-        # freed while the waiting list looked empty could stay free behind this newcomer.
-        _lock_edition(edition)
+    if not seated and _lock_edition(edition):
+        # Waiting for the lock let a cancellation in flight finish, and it freed a seat:
+        # otherwise that seat could stay free behind this newcomer on the waiting list.
         seated = _take_seat(edition)
     # The time is read only now, once the seat is decided (under the edition's lock when
     # joining the waiting list), so the waiting list's order is the order of arrival in it.
@@ -545,16 +538,42 @@ def _new_registration(
     )
 
 
-def _new_reference(edition: Edition) -> str:
-    prefix = f"OCT{edition.year % 100:02d}-"
+def _insert_registration(
+    edition: Edition, details: RegistrationDetails, email: str, now: datetime
+) -> Registration | None:
+    """Add a new registration, or None when the address got an active one meanwhile."""
     while True:
-        suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-        reference = prefix + suffix
-        taken = db.session.scalar(
-            sa.select(Registration.id).where(Registration.reference == reference)
-        )
-        if taken is None:
-            return reference
+        registration = _new_registration(edition, details, email, now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(registration)
+            return registration
+        except IntegrityError:
+            if _active_registration(edition, email) is not None:
+                return None
+            if not _reference_taken(registration.reference):
+                raise
+            # Else the random reference was already drawn (see ``_new_reference``): draw again.
+
+
+def _new_reference(edition: Edition) -> str:
+    """A random reference for a new registration of ``edition``, not checked against others.
+
+    It is not looked up first: with tens of millions of references per edition a clash is
+    rare enough that the unique index catches it and the caller draws again, which saves
+    every registration a query.
+    """
+    prefix = f"OCT{edition.year % 100:02d}-"
+    suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return prefix + suffix
+
+
+def _reference_taken(reference: str) -> bool:
+    """Whether a registration holds ``reference`` (after an INSERT refused by an index)."""
+    return (
+        db.session.scalar(sa.select(Registration.id).where(Registration.reference == reference))
+        is not None
+    )
 
 
 REFUSALS = {
@@ -614,16 +633,23 @@ def _free_seat(edition: Edition) -> None:
     set_committed_value(edition, "seats_taken", taken)
 
 
-def _lock_edition(edition: Edition) -> None:
-    """Hold the edition row until commit (PostgreSQL; SQLite write transactions run alone).
+def _lock_edition(edition: Edition) -> bool:
+    """Hold the edition row until commit; return whether a seat is left in it.
 
-    FOR NO KEY UPDATE is the lock an UPDATE of the row takes: a transaction that already
-    updated the row holds it, so it never has to upgrade its lock behind a waiting request
-    (an upgrade to FOR UPDATE there is a deadlock).
+    (PostgreSQL; SQLite write transactions run alone.) FOR NO KEY UPDATE is the lock an
+    UPDATE of the row takes: a transaction that already updated the row holds it, so it
+    never has to upgrade its lock behind a waiting request (an upgrade to FOR UPDATE there is
+    a deadlock). The row is read once locked, so in its last committed version, and nobody
+    can change it until this transaction ends: a full room stays full, and joining the
+    waiting list needs no second seat UPDATE to find that out.
     """
-    db.session.execute(
-        sa.select(Edition.id).where(Edition.id == edition.id).with_for_update(key_share=True)
-    )
+    _id, taken, capacity = db.session.execute(
+        sa.select(Edition.id, Edition.seats_taken, Edition.capacity)
+        .where(Edition.id == edition.id)
+        .with_for_update(key_share=True)
+    ).one()
+    set_committed_value(edition, "seats_taken", taken)
+    return taken < capacity
 
 
 # --- The organisers' list and export -------------------------------------------------------
@@ -1172,21 +1198,14 @@ def add_registration(
     existing = _active_registration(edition, email)
     if existing is not None:
         raise AlreadyRegistered(existing.reference)
-    registration = _new_registration(edition, details, email, now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(registration)
-    except IntegrityError:
+    registration = _insert_registration(edition, details, email, now)
+    if registration is None:
         # The same address was added at once by someone else (or registered online).
-        existing = _active_registration(edition, email)
-        if existing is None:
-            raise
-        raise AlreadyRegistered(existing.reference) from None
+        raise AlreadyRegistered(_active_registration(edition, email).reference)
     registration.token_hash = hash_token(manage_token(registration))
     seated = _take_seat(edition)
-    if not seated:
-        _lock_edition(edition)
-        seated = _take_seat(edition)
+    if not seated and _lock_edition(edition):
+        seated = _take_seat(edition)  # a seat freed meanwhile (see ``confirm_registration``)
     if not seated and not override:
         raise DomainError(
             "override",
