@@ -116,6 +116,18 @@ def writes_mail(domain: str) -> Callable[[ContentWriter], ContentWriter]:
     return register
 
 
+def _deliverable(to: str, language: str) -> str:
+    """``to`` in the form SMTP delivers to, once it and ``language`` are checked."""
+    _check_recipient(to)
+    try:
+        to = smtp_address(to)
+    except ValueError as error:
+        raise UndeliverableAddress(str(error)) from None
+    if language not in current_app.config["LANGUAGES"]:
+        raise ValueError(f"unknown language {language!r}")
+    return to
+
+
 def queue_mail_later(
     to: str,
     template: str,
@@ -131,13 +143,7 @@ def queue_mail_later(
     must say as of now; the rest is read when it is written. Checked as ``queue_mail``
     checks, so a mail that could never be written is refused now, not at delivery.
     """
-    _check_recipient(to)
-    try:
-        to = smtp_address(to)
-    except ValueError as error:
-        raise UndeliverableAddress(str(error)) from None
-    if language not in current_app.config["LANGUAGES"]:
-        raise ValueError(f"unknown language {language!r}")
+    to = _deliverable(to, language)
     if not TEMPLATE_NAME.match(template):
         raise ValueError(f"template {template!r} is not of the form 'domain/name'")
     if template.split("/", 1)[0] not in _WRITERS:
@@ -195,13 +201,7 @@ def queue_mail(
     erasing them finds it; ``erase_after_delivery`` blanks the row once it is sent or failed.
     The recipient is kept in its ASCII form (IDNA domain): what SMTP delivers to.
     """
-    _check_recipient(to)
-    try:
-        to = smtp_address(to)
-    except ValueError as error:
-        raise UndeliverableAddress(str(error)) from None
-    if language not in current_app.config["LANGUAGES"]:
-        raise ValueError(f"unknown language {language!r}")
+    to = _deliverable(to, language)
     _check_attachments(attachments)
     rendered = render_mail(template, language, context)
     mail = OutgoingMail(
