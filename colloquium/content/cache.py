@@ -125,6 +125,13 @@ def _query_key() -> tuple:
     return tuple(sorted((name, tuple(values)) for name, values in request.args.lists()))
 
 
+def _page_key(language: str, version: int, *shown: object) -> tuple:
+    """What a kept page is found by: its address, language, today's date, version, and
+    ``shown``, whatever else the page shows that the version does not follow."""
+    key = (request.endpoint, request.path, _query_key(), language, local_today(), version)
+    return key + shown
+
+
 def _storable(response: Response, open_data: bool) -> bool:
     """Whether the page just rendered is everyone's: nothing personal was made for it."""
     if response.status_code != 200 or response.is_streamed or response.direct_passthrough:
@@ -194,14 +201,7 @@ def cached_page(view: Callable | None = None, *, language: Callable[[], str] | N
             return _revalidated(current_app.make_response(view(*args, **kwargs)), cache_control)
         number, changed_at = version
         cache: PageCache = current_app.extensions["page_cache"]
-        key = (
-            request.endpoint,
-            request.path,
-            _query_key(),
-            choose_language(),
-            local_today(),
-            number,
-        )
+        key = _page_key(choose_language(), number)
         page = cache.get(key, number)
         if page is None:
             response = current_app.make_response(view(*args, **kwargs))
