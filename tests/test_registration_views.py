@@ -2,6 +2,7 @@
 
 import json
 import re
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,15 +10,23 @@ import icalendar
 import pytest
 import segno
 import sqlalchemy as sa
-from flask import render_template
+from flask import render_template, template_rendered
 
+from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
 from colloquium.registration.forms import RegistrationForm
 from colloquium.registration.models import Registration
 from colloquium.registration.tokens import manage_token
-from tests.factories import COMING_YEAR, NEXT_YEAR, make_edition, make_registration, make_session
-from tests.web import csrf_token
+from tests.factories import (
+    COMING_YEAR,
+    NEXT_YEAR,
+    make_edition,
+    make_registration,
+    make_session,
+    make_user,
+)
+from tests.web import csrf_token, log_in
 
 FORM = {
     "first_name": "Ada",
@@ -224,9 +233,10 @@ def test_the_form_is_closed_without_an_edition(client):
 def test_the_form_runs_a_fixed_number_of_queries(client, count_queries):
     make_edition(COMING_YEAR)
     make_edition(NEXT_YEAR)
-    with count_queries() as queries:
-        assert client.get("/register").status_code == 200
-    assert len(queries) == 1, queries
+    for _ in range(2):  # rendered, then kept: the content version and the edition, each time
+        with count_queries() as queries:
+            assert client.get("/register").status_code == 200
+        assert len(queries) == 2, queries
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
@@ -245,6 +255,130 @@ def test_the_blank_form_rendered_once_is_the_form_rendered_each_time(app, client
     assert re.findall(r'<input checked [^>]*name="language"[^>]*value="(\w+)"', pages[1]) == [
         language
     ]
+
+
+# The blank form, kept for anonymous visitors but for its CSRF token
+
+TOKEN = re.compile(r'(name="csrf_token" value=")[^"]+"')
+
+
+@contextmanager
+def templates_rendered(app):
+    """The names of the templates ``app`` renders meanwhile."""
+    names = []
+
+    def record(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        yield names
+    finally:
+        template_rendered.disconnect(record, app)
+
+
+def without_token(response) -> str:
+    """The page, its CSRF token blanked."""
+    return TOKEN.sub(r'\1"', response.get_data(as_text=True))
+
+
+def seen_by_someone_new(app, url: str = "/register?lang=en") -> str:
+    """The page at ``url`` for a visitor of their own (no cookie yet)."""
+    response = app.test_client().get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_kept_form_is_the_form_rendered_with_a_token_of_its_own(app, language):
+    make_edition(COMING_YEAR, title="Colloque gardé", city="Lille")
+    url = f"/register?lang={language}"
+    rendered = app.test_client().get(url)
+    with templates_rendered(app) as templates:
+        kept = app.test_client().get(url)
+    assert templates == []  # answered from what the first visitor's render left
+    assert kept.status_code == rendered.status_code == 200
+    assert TOKEN.search(kept.get_data(as_text=True)) and TOKEN.search(rendered.get_data(True))
+    assert kept.get_data() != rendered.get_data()  # their tokens
+    assert without_token(kept) == without_token(rendered)
+    assert f'lang="{language}"' in without_token(kept) and "Colloque gardé" in without_token(kept)
+    # The same headers: no-store, the session cookie holding the token's secret, no ETag.
+    assert kept.headers["Cache-Control"] == rendered.headers["Cache-Control"] == "no-store"
+    session_cookie = app.config["SESSION_COOKIE_NAME"] + "="
+    assert any(cookie.startswith(session_cookie) for cookie in kept.headers.getlist("Set-Cookie"))
+    assert {name for name, _ in kept.headers} == {name for name, _ in rendered.headers}
+    assert "ETag" not in kept.headers
+
+
+def test_two_visitors_of_the_kept_form_get_tokens_that_each_register_only_them(app):
+    make_edition(COMING_YEAR)
+    seen_by_someone_new(app)
+    ada, bob = app.test_client(), app.test_client()
+    ada_token, bob_token = csrf_token(ada, "/register"), csrf_token(bob, "/register")
+    assert ada_token != bob_token
+    # A token goes with the secret in its visitor's session: nobody else can send it.
+    swapped = bob.post(
+        "/register", data={**FORM, "email": "bob@example.org", "csrf_token": ada_token}
+    )
+    assert swapped.status_code == 400
+    for client, token, email in (
+        (ada, ada_token, "ada@example.org"),
+        (bob, bob_token, "bob@example.org"),
+    ):
+        response = client.post("/register", data={**FORM, "email": email, "csrf_token": token})
+        assert response.status_code == 302
+    assert sorted(r.email for r in registrations()) == ["ada@example.org", "bob@example.org"]
+
+
+def test_an_organiser_gets_a_form_of_their_own_and_never_leaves_it(app):
+    make_edition(COMING_YEAR)
+    make_user("orga@example.org", role="organiser")
+    organiser = app.test_client()
+    log_in(organiser, "orga@example.org")
+    for _ in range(2):
+        mine = organiser.get("/register?lang=en").get_data(as_text=True)
+        assert "Back office" in mine and "Log out" in mine
+        for _ in range(2):  # rendered, then kept
+            page = seen_by_someone_new(app)
+            assert "Back office" not in page and "Log out" not in page and "Log in" in page
+
+
+def test_a_flashed_message_is_shown_on_the_form_and_never_kept(app, client):
+    make_edition(COMING_YEAR)
+    assert "Ne partez pas" not in seen_by_someone_new(app)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("warning", "Ne partez pas")]
+    assert "Ne partez pas" in client.get("/register?lang=en").get_data(as_text=True)
+    assert "Ne partez pas" not in client.get("/register?lang=en").get_data(as_text=True)
+    assert "Ne partez pas" not in seen_by_someone_new(app)
+
+
+def test_the_kept_form_shows_the_seats_left_after_each_confirmation(app):
+    edition = make_edition(COMING_YEAR, capacity=2)
+    assert "2 seats left of 2" in seen_by_someone_new(app)
+    assert "2 seats left of 2" in seen_by_someone_new(app)
+    make_registration(edition, "ada@example.org", confirm=True)
+    assert "1 seat left of 2" in seen_by_someone_new(app)
+    make_registration(edition, "bob@example.org", confirm=True)
+    assert "Every seat is taken" in seen_by_someone_new(app)
+
+
+def test_the_kept_form_shows_a_change_to_the_edition_at_once(app):
+    edition = make_edition(COMING_YEAR, title="Colloque ancien")
+    assert "Colloque ancien" in seen_by_someone_new(app, "/register?lang=fr")
+    editions.update_edition(edition, editions.EditionChanges(title_fr="Colloque nouveau"))
+    db.session.commit()
+    page = seen_by_someone_new(app, "/register?lang=fr")
+    assert "Colloque nouveau" in page and "Colloque ancien" not in page
+
+
+def test_the_kept_form_closes_on_time(app, time_machine):
+    now = datetime.now(UTC)
+    make_edition(COMING_YEAR, registration_closes_at=now + timedelta(hours=1))
+    assert 'name="first_name"' in seen_by_someone_new(app)
+    time_machine.move_to(now + timedelta(hours=2))
+    page = seen_by_someone_new(app)
+    assert "Registration closed on" in page and 'name="first_name"' not in page
 
 
 def test_registering_and_confirming_run_a_fixed_number_of_queries(client, count_queries):

@@ -4,9 +4,14 @@ Each worker process keeps its own cache (``app.extensions["page_cache"]``): a pa
 under the version of the content it shows, read with one small query on every request. A
 change saved anywhere raises that version in the database, so every worker of every server
 renders the page again on its next request: no shared cache, no message between workers.
+
+A form page the same for every anonymous visitor but for its CSRF token (the registration
+form) is kept the same way, its token left as a placeholder that each answer replaces with
+the visitor's own (``shared_form_version``, ``form_page``).
 """
 
 import hashlib
+import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +22,8 @@ from threading import Lock
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import generate_csrf
 
 from colloquium.clock import local_today
 from colloquium.content.models import THE_ROW, ContentVersion
@@ -36,6 +43,9 @@ _LOGGED_IN = "_user_id"
 _FLASHES = "_flashes"
 # A page made for one visitor: their browser may keep it, a shared proxy may not.
 PERSONAL = "private, no-cache"
+# Stands for the CSRF token in a kept form page. Drawn by each process, so that no text
+# written for the site can hold it and receive a visitor's token.
+_TOKEN_PLACEHOLDER = secrets.token_hex(16).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +142,16 @@ def _page_key(language: str, version: int, *shown: object) -> tuple:
     return key + shown
 
 
-def _storable(response: Response, open_data: bool) -> bool:
-    """Whether the page just rendered is everyone's: nothing personal was made for it."""
+def _plain(response: Response) -> bool:
+    """Whether a rendered page is a 200 whose body is in hand, without a cookie of its own."""
     if response.status_code != 200 or response.is_streamed or response.direct_passthrough:
         return False
-    if "Set-Cookie" in response.headers:
+    return "Set-Cookie" not in response.headers
+
+
+def _storable(response: Response, open_data: bool) -> bool:
+    """Whether the page just rendered is everyone's: nothing personal was made for it."""
+    if not _plain(response):
         return False
     if open_data:  # built from the address and Accept-Language alone
         return True
@@ -145,9 +160,9 @@ def _storable(response: Response, open_data: bool) -> bool:
     return not session.modified and csrf_field not in g and not _is_personal()
 
 
-def _stored(response: Response) -> StoredPage:
-    """What is kept of a rendered page: its body, type, own headers and ETag."""
-    body = response.get_data()
+def _stored(response: Response, body: bytes | None = None) -> StoredPage:
+    """What is kept of a rendered page: its body (``body`` if given), type, own headers, ETag."""
+    body = response.get_data() if body is None else body
     return StoredPage(
         body=body,
         content_type=response.content_type or "",
@@ -214,6 +229,46 @@ def cached_page(view: Callable | None = None, *, language: Callable[[], str] | N
 
     wrapped.same_for_everyone = open_data
     return wrapped
+
+
+def shared_form_version() -> int | None:
+    """The content version to keep this form page under, or None: render it, do not keep it.
+
+    Only a GET (or HEAD) by an anonymous visitor without a message is the same page as
+    everyone's but for its token. Read it before loading what the page shows, so that a page
+    is never kept under a version newer than the content it shows.
+    """
+    if request.method not in ("GET", "HEAD") or _is_personal():
+        return None
+    version = content_version()
+    return None if version is None else version[0]
+
+
+def form_page(version: int, shown: tuple, render: Callable[[], ResponseReturnValue]) -> Response:
+    """The form page of ``render`` kept for ``version``, with this visitor's own CSRF token.
+
+    ``shown`` holds what the page shows beyond the content: the page is rendered once per
+    version, language, address and ``shown``. Its token is kept as a placeholder, replaced
+    on every answer by ``generate_csrf()``: each visitor gets their own, its secret in their
+    session as after a render, so the answer keeps its session cookie and the view's
+    ``Cache-Control``. Nothing else of the visitor's is in the page: ``shared_form_version``
+    sent the others to their own render.
+    """
+    cache: PageCache = current_app.extensions["page_cache"]
+    key = _page_key(select_locale(), version, *shown)
+    page = cache.get(key, version)
+    if page is None:
+        response = current_app.make_response(render())
+        token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        if token and _plain(response):
+            body = response.get_data().replace(token.encode(), _TOKEN_PLACEHOLDER)
+            cache.put(key, version, _stored(response, body))
+        return response  # this visitor's own render
+    response = current_app.response_class(
+        page.body.replace(_TOKEN_PLACEHOLDER, generate_csrf().encode()), headers=page.headers
+    )
+    response.headers["Content-Type"] = page.content_type
+    return response
 
 
 class _SessionInterface(SecureCookieSessionInterface):

@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from colloquium.clock import local_today, utcnow
+from colloquium.content.cache import form_page, shared_form_version
 from colloquium.editions import services as editions
 from colloquium.extensions import limiter
 from colloquium.forms import transaction
@@ -57,6 +58,8 @@ def _registration_rate_limit() -> str:
 @private
 def register():
     """The registration form of the current edition, or why it is closed."""
+    # Read first, so that the edition loaded next is at least as new (see ``form_page``).
+    version = shared_form_version()
     edition = editions.current_edition()
     now = utcnow()
     if edition is None or edition.is_past(local_today()):
@@ -64,10 +67,21 @@ def register():
     state = edition.registration_state(now)
     if state != "open":
         return render_template("registration/closed.html", edition=edition, state=state)
+    if request.method == "POST":
+        return _register_form(edition, RegistrationForm(), validate=True)
+    if version is None:  # a page of its own: logged in, a message to show (or no version)
+        return _blank_form(edition)
+    # Everyone else's page differs only by its CSRF token, and by the seats left: they change
+    # with every confirmation without raising the version.
+    shown = (edition.id, edition.seats_left, edition.capacity)
+    return form_page(version, shown, lambda: _blank_form(edition))
+
+
+def _blank_form(edition):
+    """The form as it opens: nothing typed, the page's language chosen."""
     form = RegistrationForm()
-    if not form.is_submitted():
-        form.language.data = _current_language()
-    return _register_form(edition, form, validate=form.is_submitted())
+    form.language.data = _current_language()
+    return _register_form(edition, form, validate=False)
 
 
 def _register_form(edition, form: RegistrationForm, validate: bool, expired: bool = False):
