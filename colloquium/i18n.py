@@ -13,7 +13,6 @@ from flask_babel import (
     format_decimal,
     get_locale,
     get_translations,
-    gettext,
 )
 
 from colloquium.extensions import babel
@@ -176,6 +175,12 @@ def current_translations() -> NullTranslations:
     translations = get_translations()  # chooses the locale and the domain if not yet done
     context.colloquium_translations = (context.babel_locale, context.babel_domain, translations)
     return translations
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, through ``current_translations``: for strings on every page."""
+    translated = current_translations().ugettext(string)
+    return translated % variables if variables else translated
 
 
 def init_app(app: Flask) -> None:

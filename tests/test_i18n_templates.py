@@ -1,10 +1,12 @@
-"""Templates translate into the language being rendered: the page's, a mail's, after a change."""
+"""Templates and the menu translate into the language being rendered: the page's, a mail's,
+after a change."""
 
 from flask import g, render_template_string
 from flask_babel import Domain, force_locale, get_translations, refresh
 
-from colloquium.i18n import current_translations
+from colloquium.i18n import current_translations, gettext
 from colloquium.mail.outbox import render_mail
+from colloquium.navigation import main_navigation
 
 STRINGS = (
     '{{ _("Yes") }}|{% trans %}Yes{% endtrans %}|{{ pgettext("one registration", "Confirmed") }}'
@@ -59,3 +61,13 @@ def test_the_translations_found_are_flask_babels_own(app):
         other.as_default()
         assert current_translations() is get_translations()
         assert g._flask_babel.babel_domain is other
+
+
+def test_the_menu_and_python_strings_follow_force_locale(app):
+    with app.test_request_context("/?lang=fr"):
+        assert "Ressources" in [label for _endpoint, _href, label in main_navigation()]
+        assert gettext("%(size)s MB", size="1,2") == "1,2\N{NO-BREAK SPACE}Mo"
+        with force_locale("en"):
+            assert "Resources" in [label for _endpoint, _href, label in main_navigation()]
+            assert gettext("%(size)s MB", size="1.2") == "1.2 MB"
+        assert "Ressources" in [label for _endpoint, _href, label in main_navigation()]
