@@ -5,8 +5,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+)
 
 from colloquium.extensions import babel
 
@@ -145,6 +152,37 @@ def file_size(size: int) -> str:
     return gettext("%(size)s kB", size=format_decimal(max(size / 1024, 1), "#,##0"))
 
 
+def current_translations() -> NullTranslations:
+    """Flask-Babel's ``get_translations()``, found once per language rather than per string.
+
+    Flask-Babel keys its catalogs by ``str(locale)``, rebuilt (with its context walked three
+    times) for each of the page's dozens of strings. The answer only changes with the
+    locale object or the domain on its context (``g._flask_babel``): ``force_locale`` and
+    ``refresh()`` replace the locale object, never mutate it. So the answer is remembered
+    there beside the objects it was found for, and asked again when either is another one.
+    """
+    try:
+        context = g._flask_babel
+    except (AttributeError, RuntimeError):  # no language chosen yet, or no app context
+        return get_translations()
+    remembered = getattr(context, "colloquium_translations", None)
+    if (
+        remembered is not None
+        and remembered[0] is getattr(context, "babel_locale", None)
+        and remembered[1] is getattr(context, "babel_domain", None)
+    ):
+        return remembered[2]
+    translations = get_translations()  # chooses the locale and the domain if not yet done
+    context.colloquium_translations = (context.babel_locale, context.babel_domain, translations)
+    return translations
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, through ``current_translations``: for strings on every page."""
+    translated = current_translations().ugettext(string)
+    return translated % variables if variables else translated
+
+
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel, remember ``?lang=`` in a cookie, expose formatters to templates."""
     babel.init_app(app, locale_selector=select_locale)
@@ -168,6 +206,20 @@ def init_app(app: Flask) -> None:
             response.vary.add("Cookie")
         return response
 
+    # Templates translate through ``current_translations`` (Flask-Babel's callables would
+    # look the catalog up afresh for every string).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda string: current_translations().ugettext(string),
+        ngettext=lambda singular, plural, n: current_translations().ungettext(singular, plural, n),
+        pgettext=lambda context, string: current_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: current_translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
+    # ``_`` is Jinja's alias that looks ``gettext`` up in the template's context on each call;
+    # no context defines its own ``gettext``, so it can be that function itself.
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"]
     app.jinja_env.globals["url_in_language"] = url_in_language
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["long_datetime"] = long_datetime

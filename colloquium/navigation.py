@@ -1,7 +1,8 @@
 """The main menu: one place that knows which sections the site has."""
 
 from flask import Flask, url_for
-from flask_babel import gettext as _
+
+from colloquium.i18n import gettext as _
 
 
 def main_navigation() -> list[tuple[str, str, str]]:
