@@ -4,10 +4,17 @@ Every e-mail about a registration carries its manage link, so the server must be
 write the link again at any time, yet a database copy alone must not open anyone's page.
 The token is therefore an HMAC-SHA256, keyed with SECRET_KEY and a purpose string of its
 own (domain separation: no other signature made with the key can be replayed as a link),
-of the registration's id and ``link_version``. Only its SHA-256 is stored (``token_hash``),
-and lookups stay one indexed equality on it: the URL carries no id to guess from, and
+of the registration's reference and ``link_version``. Both are known before the row is
+inserted (the reference is drawn first and never changes, not even on erasure), so the
+INSERT stores the token's hash at once. Only its SHA-256 is stored (``token_hash``), and
+lookups stay one indexed equality on it: the URL carries nothing to guess from, and
 erasure (``token_hash`` NULL) closes every link at once. "Resend the link" bumps
 ``link_version``, which revokes every earlier link.
+
+Tokens were first made of the registration's id (purpose ``…/v1``). The purpose changed
+with the message (``…/v2``), so no earlier token can equal a new one. A registration made
+then keeps its stored hash, so the links already e-mailed keep working; the next e-mail
+about it carries the new link, which replaces the old one (``current_token``).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from flask import current_app
 
 from colloquium.registration.models import Registration
 
-_PURPOSE = b"colloquium/registration/manage-link/v1"
+_PURPOSE = b"colloquium/registration/manage-link/v2"
 
 
 def hash_token(token: str) -> str:
@@ -30,20 +37,28 @@ def hash_token(token: str) -> str:
 
 def manage_token(registration: Registration) -> str:
     """The manage token of ``registration`` at its current ``link_version`` (256 bits)."""
+    return token_of(registration.reference, registration.link_version or 0)
+
+
+def token_of(reference: str, link_version: int) -> str:
+    """The manage token of the registration with ``reference`` at ``link_version``.
+
+    For a registration not inserted yet, whose hash goes in its INSERT.
+    """
     key = hmac.new(
         str(current_app.config["SECRET_KEY"]).encode(), _PURPOSE, hashlib.sha256
     ).digest()
-    message = f"{registration.id}:{registration.link_version or 0}".encode()
-    digest = hmac.new(key, message, hashlib.sha256).digest()
+    digest = hmac.new(key, f"{reference}:{link_version}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def current_token(registration: Registration) -> str:
     """The token to e-mail; the stored hash follows it if it was made otherwise.
 
-    A registration made before link versions existed (a random token), or a changed
-    SECRET_KEY, leaves a stored hash this server cannot recompute: the next e-mail then
-    carries the new link, which replaces the old one (that is the one that keeps working).
+    A registration made before link versions existed (a random token) or before tokens were
+    made of the reference (``…/v1``), or a changed SECRET_KEY, leaves a stored hash this
+    server cannot recompute: the next e-mail then carries the new link, which replaces the
+    old one (that is the one that keeps working).
     """
     token = manage_token(registration)
     digest = hash_token(token)
