@@ -97,6 +97,28 @@ def test_register_creates_an_unconfirmed_registration_and_mails_the_link(app, se
     assert services.find_by_token("") is None
 
 
+def test_registering_writes_the_row_with_its_link_in_one_statement(app, sent_mail):
+    # The token is made of the reference, drawn before the INSERT: no UPDATE follows it,
+    # and a refused row is no error to recover from: no savepoint around it.
+    edition = make_edition(COMING_YEAR, capacity=10)
+    assert edition.capacity == 10  # read once: the view has it loaded too
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        registration = services.register(edition, registration_details()).registration
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    db.session.commit()
+    assert [s for s in statements if s != "BEGIN"] == ["SELECT", "INSERT", "INSERT"]
+    [mail] = sent_mail
+    token = mail["context"]["manage_url"].rsplit("/", 1)[1]
+    assert services.find_by_token(token) == registration
+
+
 @pytest.mark.parametrize("by_organiser", [False, True])
 def test_a_reference_already_drawn_is_drawn_again(app, monkeypatch, sent_mail, by_organiser):
     # References are not looked up before the INSERT: the unique index refuses a clash.
