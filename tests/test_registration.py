@@ -140,6 +140,33 @@ def test_a_reference_already_drawn_is_drawn_again(app, monkeypatch, sent_mail, b
     assert [mail["to"] for mail in sent_mail][-1] == "grace@example.org"
 
 
+@pytest.mark.parametrize("by_organiser", [False, True])
+def test_an_address_registered_meanwhile_is_not_registered_twice(app, monkeypatch, by_organiser):
+    # The other request commits between the look-up and the INSERT: the index refuses the row.
+    edition = make_edition(COMING_YEAR, capacity=10)
+    first = services.register(edition, registration_details("ada@example.org")).registration
+    db.session.commit()
+    looked_up = []
+    active_registration = services._active_registration
+
+    def not_yet_committed(edition, email):
+        looked_up.append(email)
+        return None if len(looked_up) == 1 else active_registration(edition, email)
+
+    monkeypatch.setattr(services, "_active_registration", not_yet_committed)
+    details = registration_details("ada@example.org", first_name="Someone")
+    if by_organiser:
+        with pytest.raises(services.AlreadyRegistered) as refused:
+            services.add_registration(edition, details)
+        assert refused.value.reference == first.reference
+    else:
+        submission = services.register(edition, details)
+        assert not submission.created and submission.registration == first
+        assert first.link_version == 1  # a new link, e-mailed
+    db.session.commit()
+    assert count() == 1 and first.first_name == "Ada"
+
+
 def test_a_refusal_that_is_no_clash_is_not_drawn_again(app, monkeypatch):
     # Only a clash of references is retried; any other refused INSERT still fails.
     edition = make_edition(COMING_YEAR, capacity=10)
