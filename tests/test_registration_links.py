@@ -121,9 +121,23 @@ def id_token(app, registration) -> str:
 
 def test_the_token_is_made_of_the_reference_not_of_the_id(app):
     registration, token = make_registration(make_edition(COMING_YEAR))
-    assert token == token_of(registration.reference, 0)
+    assert token == token_of(registration.reference, registration.created_at, 0)
     # Another purpose: not even an id written as a reference gives an earlier token.
-    assert token_of(str(registration.id), 0) != id_token(app, registration)
+    assert token_of(str(registration.id), registration.created_at, 0) != id_token(app, registration)
+
+
+def test_a_reference_drawn_again_after_a_purge_does_not_reopen_with_the_old_link(app, monkeypatch):
+    # The purge of unconfirmed registrations frees their references for the next draws.
+    edition = make_edition(COMING_YEAR)
+    purged, old = make_registration(edition, "ada@example.org")
+    reference = purged.reference
+    db.session.delete(purged)
+    db.session.commit()
+    monkeypatch.setattr(services, "_new_reference", lambda _edition: reference)
+    newcomer, token = make_registration(edition, "grace@example.org")
+    assert newcomer.reference == reference
+    assert services.find_by_token(token) == newcomer
+    assert services.find_by_token(old) is None
 
 
 def test_a_link_made_of_the_id_works_until_the_next_mail_replaces_it(app, client, smtp):

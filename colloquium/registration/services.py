@@ -517,13 +517,13 @@ def _new_registration(
     """The columns of an unconfirmed registration of ``details``, its consent recorded.
 
     Its reference is drawn now, and so is its first manage link: the token is made of the
-    reference (see ``tokens.py``), so the INSERT stores its hash.
+    reference and the time (see ``tokens.py``), so the INSERT stores its hash.
     """
     reference = _new_reference(edition)
     return dict(
         edition_id=edition.id,
         reference=reference,
-        token_hash=hash_token(token_of(reference, 0)),
+        token_hash=hash_token(token_of(reference, now, 0)),
         link_version=0,
         status=UNCONFIRMED,
         first_name=people.clean_name(details.first_name),

@@ -4,9 +4,12 @@ Every e-mail about a registration carries its manage link, so the server must be
 write the link again at any time, yet a database copy alone must not open anyone's page.
 The token is therefore an HMAC-SHA256, keyed with SECRET_KEY and a purpose string of its
 own (domain separation: no other signature made with the key can be replayed as a link),
-of the registration's reference and ``link_version``. Both are known before the row is
-inserted (the reference is drawn first and never changes, not even on erasure), so the
-INSERT stores the token's hash at once. Only its SHA-256 is stored (``token_hash``), and
+of the registration's reference, creation time and ``link_version``. All are known before
+the row is inserted (the reference is drawn first; neither it nor the time ever changes,
+not even on erasure), so the INSERT stores the token's hash at once. The time is there
+because a reference is unique only among the rows that exist: the purge of unconfirmed
+registrations frees theirs, and a newcomer drawing one again must not get the link that
+was e-mailed to the person purged. Only its SHA-256 is stored (``token_hash``), and
 lookups stay one indexed equality on it: the URL carries nothing to guess from, and
 erasure (``token_hash`` NULL) closes every link at once. "Resend the link" bumps
 ``link_version``, which revokes every earlier link.
@@ -22,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from datetime import UTC, datetime
 
 from flask import current_app
 
@@ -37,18 +41,21 @@ def hash_token(token: str) -> str:
 
 def manage_token(registration: Registration) -> str:
     """The manage token of ``registration`` at its current ``link_version`` (256 bits)."""
-    return token_of(registration.reference, registration.link_version or 0)
+    return token_of(registration.reference, registration.created_at, registration.link_version or 0)
 
 
-def token_of(reference: str, link_version: int) -> str:
-    """The manage token of the registration with ``reference`` at ``link_version``.
+def token_of(reference: str, created_at: datetime, link_version: int) -> str:
+    """The manage token of the registration ``reference`` made at ``created_at``.
 
-    For a registration not inserted yet, whose hash goes in its INSERT.
+    For a registration not inserted yet, whose hash goes in its INSERT. The time is written
+    in UTC to the microsecond, as both databases keep it, so it reads back the same.
     """
     key = hmac.new(
         str(current_app.config["SECRET_KEY"]).encode(), _PURPOSE, hashlib.sha256
     ).digest()
-    digest = hmac.new(key, f"{reference}:{link_version}".encode(), hashlib.sha256).digest()
+    created = created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    message = f"{reference}:{created}:{link_version}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
