@@ -97,6 +97,28 @@ def test_register_creates_an_unconfirmed_registration_and_mails_the_link(app, se
     assert services.find_by_token("") is None
 
 
+def test_registering_writes_the_row_with_its_link_in_one_statement(app, sent_mail):
+    # The token is made of the reference, drawn before the INSERT: no UPDATE follows it,
+    # and a refused row is no error to recover from: no savepoint around it.
+    edition = make_edition(COMING_YEAR, capacity=10)
+    assert edition.capacity == 10  # read once: the view has it loaded too
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        registration = services.register(edition, registration_details()).registration
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    db.session.commit()
+    assert [s for s in statements if s != "BEGIN"] == ["SELECT", "INSERT", "INSERT"]
+    [mail] = sent_mail
+    token = mail["context"]["manage_url"].rsplit("/", 1)[1]
+    assert services.find_by_token(token) == registration
+
+
 @pytest.mark.parametrize("by_organiser", [False, True])
 def test_a_reference_already_drawn_is_drawn_again(app, monkeypatch, sent_mail, by_organiser):
     # References are not looked up before the INSERT: the unique index refuses a clash.
@@ -116,6 +138,33 @@ def test_a_reference_already_drawn_is_drawn_again(app, monkeypatch, sent_mail, b
     rows = db.session.execute(sa.select(Registration.email, Registration.reference)).all()
     assert sorted(rows) == [("ada@example.org", first.reference), ("grace@example.org", fresh)]
     assert [mail["to"] for mail in sent_mail][-1] == "grace@example.org"
+
+
+@pytest.mark.parametrize("by_organiser", [False, True])
+def test_an_address_registered_meanwhile_is_not_registered_twice(app, monkeypatch, by_organiser):
+    # The other request commits between the look-up and the INSERT: the index refuses the row.
+    edition = make_edition(COMING_YEAR, capacity=10)
+    first = services.register(edition, registration_details("ada@example.org")).registration
+    db.session.commit()
+    looked_up = []
+    active_registration = services._active_registration
+
+    def not_yet_committed(edition, email):
+        looked_up.append(email)
+        return None if len(looked_up) == 1 else active_registration(edition, email)
+
+    monkeypatch.setattr(services, "_active_registration", not_yet_committed)
+    details = registration_details("ada@example.org", first_name="Someone")
+    if by_organiser:
+        with pytest.raises(services.AlreadyRegistered) as refused:
+            services.add_registration(edition, details)
+        assert refused.value.reference == first.reference
+    else:
+        submission = services.register(edition, details)
+        assert not submission.created and submission.registration == first
+        assert first.link_version == 1  # a new link, e-mailed
+    db.session.commit()
+    assert count() == 1 and first.first_name == "Ada"
 
 
 def test_a_refusal_that_is_no_clash_is_not_drawn_again(app, monkeypatch):

@@ -3,13 +3,16 @@
 Through a real SMTP server, in both languages.
 """
 
+import base64
+import hashlib
+import hmac
 import re
 
 import pytest
 
 from colloquium.extensions import db
 from colloquium.registration import services
-from colloquium.registration.tokens import hash_token, manage_token
+from colloquium.registration.tokens import hash_token, manage_token, token_of
 from tests.factories import COMING_YEAR, make_edition, make_registration
 from tests.test_registration_journey import FORM, deliver, text_of
 from tests.web import csrf_token
@@ -104,3 +107,50 @@ def test_a_link_made_before_link_versions_is_replaced_by_the_next_mail(client, s
     [ticket] = deliver(smtp, 1)
     [token] = links_of(ticket)
     assert client.get(f"/registration/{token}").status_code == 200
+
+
+def id_token(app, registration) -> str:
+    """The manage token as it was first made: of the id, with its own purpose (``…/v1``)."""
+    key = hmac.new(
+        app.config["SECRET_KEY"].encode(), b"colloquium/registration/manage-link/v1", hashlib.sha256
+    ).digest()
+    message = f"{registration.id}:{registration.link_version}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def test_the_token_is_made_of_the_reference_not_of_the_id(app):
+    registration, token = make_registration(make_edition(COMING_YEAR))
+    assert token == token_of(registration.reference, registration.created_at, 0)
+    # Another purpose: not even an id written as a reference gives an earlier token.
+    assert token_of(str(registration.id), registration.created_at, 0) != id_token(app, registration)
+
+
+def test_a_reference_drawn_again_after_a_purge_does_not_reopen_with_the_old_link(app, monkeypatch):
+    # The purge of unconfirmed registrations frees their references for the next draws.
+    edition = make_edition(COMING_YEAR)
+    purged, old = make_registration(edition, "ada@example.org")
+    reference = purged.reference
+    db.session.delete(purged)
+    db.session.commit()
+    monkeypatch.setattr(services, "_new_reference", lambda _edition: reference)
+    newcomer, token = make_registration(edition, "grace@example.org")
+    assert newcomer.reference == reference
+    assert services.find_by_token(token) == newcomer
+    assert services.find_by_token(old) is None
+
+
+def test_a_link_made_of_the_id_works_until_the_next_mail_replaces_it(app, client, smtp):
+    edition = make_edition(COMING_YEAR)
+    registration, token = make_registration(edition, "ada@example.org", language="en")
+    old = id_token(app, registration)
+    registration.token_hash = hash_token(old)  # as stored before tokens were made otherwise
+    db.session.commit()
+    deliver(smtp, 1)
+    assert client.get(f"/registration/{old}").status_code == 200
+    services.confirm_registration(registration)
+    db.session.commit()
+    [ticket] = deliver(smtp, 1)
+    assert links_of(ticket) == {token}
+    assert client.get(f"/registration/{token}").status_code == 200
+    assert client.get(f"/registration/{old}").status_code == 404

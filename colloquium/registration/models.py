@@ -89,8 +89,8 @@ class Registration(db.Model):
     # sha256 of the manage token; the token itself only ever travels in the e-mailed link.
     # NULL once the registration's personal data has been erased: no link opens it any more.
     token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    # The manage token is recomputed from the id and this number (``tokens.py``); sending
-    # a new link bumps it, which revokes every earlier link.
+    # The manage token is recomputed from the reference, the creation time and this number
+    # (``tokens.py``); sending a new link bumps it, which revokes every earlier link.
     link_version: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[str] = mapped_column(sa.String(16), default=UNCONFIRMED)
 

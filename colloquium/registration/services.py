@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext, pgettext
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from colloquium import people
@@ -47,7 +47,7 @@ from colloquium.registration.models import (
     WAITLISTED,
     Registration,
 )
-from colloquium.registration.tokens import hash_token, manage_token
+from colloquium.registration.tokens import hash_token, manage_token, token_of
 
 # No 0/O, 1/I/L: a reference read out at the door or over the phone cannot be misheard.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -55,6 +55,8 @@ REFERENCE_LENGTH = 5
 UNCONFIRMED_LIFETIME = timedelta(days=7)
 # Shown on one line on pages, lists and badges: cleaned of line breaks and bidi overrides.
 NAME_FIELDS = ("first_name", "last_name", "organisation")
+# The INSERT of each back end, for its ``ON CONFLICT DO NOTHING`` (``_insert_registration``).
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def normalise_email(address: str) -> str:
@@ -119,9 +121,6 @@ def register(
     if registration is None:
         # The same address was submitted twice at once and the other request won.
         return _resend_link(_active_registration(edition, email))
-    # The token is made of the id, known only now (see ``tokens.py``).
-    registration.token_hash = hash_token(manage_token(registration))
-    db.session.flush()
     notifications.send_manage_link(registration)
     return Submission(registration, created=True)
 
@@ -514,12 +513,18 @@ def _resend_link(registration: Registration) -> Submission:
 
 def _new_registration(
     edition: Edition, details: RegistrationDetails, email: str, now: datetime
-) -> Registration:
-    """An unconfirmed registration of ``details``, its consent recorded, not yet added."""
-    return Registration(
+) -> dict:
+    """The columns of an unconfirmed registration of ``details``, its consent recorded.
+
+    Its reference is drawn now, and so is its first manage link: the token is made of the
+    reference and the time (see ``tokens.py``), so the INSERT stores its hash.
+    """
+    reference = _new_reference(edition)
+    return dict(
         edition_id=edition.id,
-        edition=edition,
-        reference=_new_reference(edition),
+        reference=reference,
+        token_hash=hash_token(token_of(reference, now, 0)),
+        link_version=0,
         status=UNCONFIRMED,
         first_name=people.clean_name(details.first_name),
         last_name=people.clean_name(details.last_name),
@@ -541,19 +546,26 @@ def _new_registration(
 def _insert_registration(
     edition: Edition, details: RegistrationDetails, email: str, now: datetime
 ) -> Registration | None:
-    """Add a new registration, or None when the address got an active one meanwhile."""
+    """Insert a new registration, or None when the address got an active one meanwhile.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING``: a row a unique index refuses comes
+    back as no row, where catching the error would need a savepoint around the INSERT (two
+    more round trips each time). Any other refusal (a NOT NULL, a CHECK) still raises.
+    """
+    insert = _INSERTS[db.session.get_bind().dialect.name]
     while True:
-        registration = _new_registration(edition, details, email, now)
-        try:
-            with db.session.begin_nested():
-                db.session.add(registration)
+        statement = (
+            insert(Registration)
+            .values(_new_registration(edition, details, email, now))
+            .on_conflict_do_nothing()
+            .returning(Registration)
+        )
+        registration = db.session.scalar(statement)
+        if registration is not None:
             return registration
-        except IntegrityError:
-            if _active_registration(edition, email) is not None:
-                return None
-            if not _reference_taken(registration.reference):
-                raise
-            # Else the random reference was already drawn (see ``_new_reference``): draw again.
+        if _active_registration(edition, email) is not None:
+            return None
+        # Else the random reference was already drawn (see ``_new_reference``): draw again.
 
 
 def _new_reference(edition: Edition) -> str:
@@ -566,14 +578,6 @@ def _new_reference(edition: Edition) -> str:
     prefix = f"OCT{edition.year % 100:02d}-"
     suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
     return prefix + suffix
-
-
-def _reference_taken(reference: str) -> bool:
-    """Whether a registration holds ``reference`` (after an INSERT refused by an index)."""
-    return (
-        db.session.scalar(sa.select(Registration.id).where(Registration.reference == reference))
-        is not None
-    )
 
 
 REFUSALS = {
@@ -1202,7 +1206,6 @@ def add_registration(
     if registration is None:
         # The same address was added at once by someone else (or registered online).
         raise AlreadyRegistered(_active_registration(edition, email).reference)
-    registration.token_hash = hash_token(manage_token(registration))
     seated = _take_seat(edition)
     if not seated and _lock_edition(edition):
         seated = _take_seat(edition)  # a seat freed meanwhile (see ``confirm_registration``)
