@@ -200,10 +200,8 @@ def confirm_registration(registration: Registration, now: datetime | None = None
         db.session.flush()
         notifications.send_confirmed(registration)
     else:
-        registration.status = WAITLISTED
-        registration.waitlisted_at = now
-        db.session.flush()
-        notifications.send_waitlisted(registration, waitlist_position(registration))
+        position = _join_waitlist(registration, now)
+        notifications.send_waitlisted(registration, position)
     return registration
 
 
@@ -444,22 +442,27 @@ def waitlist_position(registration: Registration) -> int | None:
     """1 for the next in line; ``None`` when not on the waiting list."""
     if registration.status != WAITLISTED:
         return None
-    ahead = db.session.scalar(
+    return db.session.scalar(sa.select(_position(registration, registration.waitlisted_at)))
+
+
+def _position(registration: Registration, waitlisted_at: datetime) -> sa.ColumnElement[int]:
+    """The place in line of ``registration`` waitlisted at ``waitlisted_at``, in SQL."""
+    ahead = (
         sa.select(sa.func.count())
         .select_from(Registration)
         .where(
             Registration.edition_id == registration.edition_id,
             Registration.status == WAITLISTED,
             sa.or_(
-                Registration.waitlisted_at < registration.waitlisted_at,
+                Registration.waitlisted_at < waitlisted_at,
                 sa.and_(
-                    Registration.waitlisted_at == registration.waitlisted_at,
+                    Registration.waitlisted_at == waitlisted_at,
                     Registration.id < registration.id,
                 ),
             ),
         )
     )
-    return ahead + 1
+    return ahead.scalar_subquery() + 1
 
 
 def _check_open(edition: Edition, now: datetime) -> None:
@@ -605,6 +608,28 @@ def _claim(registration: Registration, expected: tuple[str, ...]) -> str:
     set_committed_value(registration, "status", status)
     set_committed_value(registration, "updated_at", now)
     return status
+
+
+def _join_waitlist(registration: Registration, now: datetime) -> int:
+    """Put a registration claimed by this transaction on the waiting list; its place in line.
+
+    Run under the edition's lock, as a statement of its own: its snapshot, taken once the
+    lock is held, sees every earlier newcomer to the list committed. The place is counted in
+    the same UPDATE, by its RETURNING subquery: on PostgreSQL it reads that snapshot, where
+    this registration is not on the list yet; were it read updated (SQLite may), its own time
+    and id would leave it out of the count all the same.
+    """
+    changes = {"status": WAITLISTED, "waitlisted_at": now, "updated_at": now}
+    position = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.id == registration.id)
+        .values(**changes)
+        .returning(_position(registration, now))
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    for column, value in changes.items():
+        set_committed_value(registration, column, value)
+    return position
 
 
 def _take_seat(edition: Edition) -> bool:
