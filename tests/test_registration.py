@@ -247,6 +247,9 @@ def test_confirm_when_full_joins_the_waiting_list_in_order(app, sent_mail):
     third, _ = make_registration(edition, "third@example.org", confirm=True)
     assert (second.status, third.status) == ("waitlisted", "waitlisted")
     assert second.waitlisted_at is not None and second.confirmed_at is None
+    # Claimed as confirmed, then moved to the list: nothing of the confirmation is stored.
+    db.session.refresh(second)
+    assert (second.status, second.confirmed_at) == ("waitlisted", None)
     assert services.waitlist_position(second) == 1
     assert services.waitlist_position(third) == 2
     waitlisted = [m for m in sent_mail if m["template"] == "registration/waitlisted"]
