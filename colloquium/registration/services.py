@@ -189,7 +189,10 @@ def confirm_registration(registration: Registration, now: datetime | None = None
     # the commit, so no other transaction ever sees it confirmed without its seat.
     _claim(registration, (UNCONFIRMED,), status=CONFIRMED, confirmed_at=now or utcnow())
     edition = registration.edition
-    seated = _take_seat(edition)
+    # The seats read with the registration only pick the first statement: a room seen full
+    # is locked at once, without a seat UPDATE bound to find no row. Either way the seat is
+    # decided by the conditional UPDATE or under the lock, never by that earlier read.
+    seated = edition.seats_taken < edition.capacity and _take_seat(edition)
     if not seated and _lock_edition(edition):
         # Waiting for the lock let a cancellation in flight finish, and it freed a seat:
         # otherwise that seat could stay free behind this newcomer on the waiting list.
