@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
+from sqlalchemy.orm.attributes import set_committed_value
 
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
@@ -117,6 +118,20 @@ def test_registering_writes_the_row_with_its_link_in_one_statement(app, sent_mai
     [mail] = sent_mail
     token = mail["context"]["manage_url"].rsplit("/", 1)[1]
     assert services.find_by_token(token) == registration
+
+
+def test_a_room_read_full_is_read_again_under_the_lock_and_a_freed_seat_is_taken(app):
+    # The seats read with the registration only pick the first statement: a seat freed
+    # since (a cancellation committed in between) is found under the edition's lock.
+    edition = make_edition(COMING_YEAR, capacity=1)
+    registration, _ = make_registration(edition, "late@example.org")
+    db.session.refresh(edition)
+    set_committed_value(edition, "seats_taken", 1)  # as read before the cancellation
+    services.confirm_registration(registration)
+    assert registration.status == "confirmed" and registration.waitlisted_at is None
+    db.session.commit()
+    assert db.session.get(Edition, edition.id).seats_taken == 1
+    assert_seats_consistent(edition)
 
 
 @pytest.mark.parametrize("by_organiser", [False, True])
@@ -296,6 +311,9 @@ def test_confirm_when_full_joins_the_waiting_list_in_order(app, sent_mail):
     third, _ = make_registration(edition, "third@example.org", confirm=True)
     assert (second.status, third.status) == ("waitlisted", "waitlisted")
     assert second.waitlisted_at is not None and second.confirmed_at is None
+    # Claimed as confirmed, then moved to the list: nothing of the confirmation is stored.
+    db.session.refresh(second)
+    assert (second.status, second.confirmed_at) == ("waitlisted", None)
     assert services.waitlist_position(second) == 1
     assert services.waitlist_position(third) == 2
     waitlisted = [m for m in sent_mail if m["template"] == "registration/waitlisted"]
@@ -331,17 +349,23 @@ def test_a_seat_freed_while_the_room_looked_full_is_taken(app, monkeypatch, by_o
     assert db.session.get(Edition, edition.id).seats_taken == 1
 
 
-def test_joining_the_waiting_list_tries_for_a_seat_once(app, monkeypatch):
-    # Under the edition's lock the room is read full: no second seat UPDATE is needed.
+@pytest.mark.parametrize("read_free", [False, True])
+def test_joining_the_waiting_list_tries_for_a_seat_at_most_once(app, monkeypatch, read_free):
+    # A room read full with the registration is locked at once, with no seat UPDATE; one read
+    # free (before the last seat went) tries once. Under the edition's lock the room is read
+    # full: no second seat UPDATE is needed.
     edition = make_edition(COMING_YEAR, capacity=1)
     make_registration(edition, "first@example.org", confirm=True)
     second, _ = make_registration(edition, "second@example.org")
+    if read_free:
+        db.session.refresh(edition)
+        set_committed_value(edition, "seats_taken", 0)
     take_seat = services._take_seat
     tries = []
     monkeypatch.setattr(services, "_take_seat", lambda e: tries.append(e.id) or take_seat(e))
     services.confirm_registration(second)
     db.session.commit()
-    assert second.status == "waitlisted" and len(tries) == 1
+    assert second.status == "waitlisted" and len(tries) == (1 if read_free else 0)
     assert_seats_consistent(edition)
 
 

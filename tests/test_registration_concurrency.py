@@ -16,8 +16,10 @@ import sqlalchemy as sa
 from colloquium.editions.models import Edition
 from colloquium.errors import DomainError
 from colloquium.extensions import db
+from colloquium.mail.models import OutgoingMail
 from colloquium.registration import services
 from colloquium.registration.models import Registration
+from colloquium.registration.notifications import data_subject
 from tests.factories import COMING_YEAR, make_edition, make_registration, registration_details
 
 POOL = 20  # connections in flight at once; the other threads queue for one, as in production
@@ -143,6 +145,23 @@ def test_fifty_threads_confirming_for_ten_seats(concurrent_app):
         for i in waitlist_order(edition_id)
     ]
     assert positions == list(range(1, 41))
+
+
+def test_the_waiting_list_mails_announce_each_person_their_place_in_line(concurrent_app):
+    # Each place is counted while the newcomer holds the edition's lock: every one ahead has
+    # committed by then, so the forty mails announce 1..40, each the person's own rank.
+    edition_id, outcome = run_fifty_confirmations_for_ten_seats(concurrent_app)
+    assert outcome.errors == [] and outcome.refused == []
+    announced = dict(
+        db.session.execute(
+            sa.select(OutgoingMail.data_subject, OutgoingMail.parameters).where(
+                OutgoingMail.template == "registration/waitlisted"
+            )
+        ).all()
+    )
+    line = waitlist_order(edition_id)
+    assert [announced[data_subject(i)]["position"] for i in line] == list(range(1, 41))
+    assert len(announced) == 40
 
 
 def test_the_same_registration_confirmed_by_many_threads_takes_one_seat(concurrent_app):

@@ -183,26 +183,26 @@ def confirm_registration(registration: Registration, now: datetime | None = None
                 "can no longer be confirmed."
             ),
         )
-    _claim(registration, (UNCONFIRMED,))
+    # Claimed as confirmed at once, which saves the seated (the common case while seats
+    # are left) a second UPDATE; without a seat, ``_join_waitlist`` sets it right before
+    # the commit, so no other transaction ever sees it confirmed without its seat.
+    _claim(registration, (UNCONFIRMED,), status=CONFIRMED, confirmed_at=now or utcnow())
     edition = registration.edition
-    seated = _take_seat(edition)
+    # The seats read with the registration only pick the first statement: a room seen full
+    # is locked at once, without a seat UPDATE bound to find no row. Either way the seat is
+    # decided by the conditional UPDATE or under the lock, never by that earlier read.
+    seated = edition.seats_taken < edition.capacity and _take_seat(edition)
     if not seated and _lock_edition(edition):
         # Waiting for the lock let a cancellation in flight finish, and it freed a seat:
         # otherwise that seat could stay free behind this newcomer on the waiting list.
         seated = _take_seat(edition)
-    # The time is read only now, once the seat is decided (under the edition's lock when
-    # joining the waiting list), so the waiting list's order is the order of arrival in it.
-    now = now or utcnow()
     if seated:
-        registration.status = CONFIRMED
-        registration.confirmed_at = now
-        db.session.flush()
         notifications.send_confirmed(registration)
     else:
-        registration.status = WAITLISTED
-        registration.waitlisted_at = now
-        db.session.flush()
-        notifications.send_waitlisted(registration, waitlist_position(registration))
+        # The time is read only now, under the edition's lock, so the waiting list's order
+        # is the order of arrival in it.
+        position = _join_waitlist(registration, now or utcnow())
+        notifications.send_waitlisted(registration, position)
     return registration
 
 
@@ -443,22 +443,27 @@ def waitlist_position(registration: Registration) -> int | None:
     """1 for the next in line; ``None`` when not on the waiting list."""
     if registration.status != WAITLISTED:
         return None
-    ahead = db.session.scalar(
+    return db.session.scalar(sa.select(_position(registration, registration.waitlisted_at)))
+
+
+def _position(registration: Registration, waitlisted_at: datetime) -> sa.ColumnElement[int]:
+    """The place in line of ``registration`` waitlisted at ``waitlisted_at``, in SQL."""
+    ahead = (
         sa.select(sa.func.count())
         .select_from(Registration)
         .where(
             Registration.edition_id == registration.edition_id,
             Registration.status == WAITLISTED,
             sa.or_(
-                Registration.waitlisted_at < registration.waitlisted_at,
+                Registration.waitlisted_at < waitlisted_at,
                 sa.and_(
-                    Registration.waitlisted_at == registration.waitlisted_at,
+                    Registration.waitlisted_at == waitlisted_at,
                     Registration.id < registration.id,
                 ),
             ),
         )
     )
-    return ahead + 1
+    return ahead.scalar_subquery() + 1
 
 
 def _check_open(edition: Edition, now: datetime) -> None:
@@ -588,27 +593,51 @@ REFUSALS = {
 }
 
 
-def _claim(registration: Registration, expected: tuple[str, ...]) -> str:
+def _claim(registration: Registration, expected: tuple[str, ...], **changes) -> str:
     """Lock the registration if its status is one of ``expected``; return that status.
 
     One conditional UPDATE: of two requests acting on the same registration at once, the
     second waits for the first and then sees the status it left, so a transition never
-    happens twice.
+    happens twice. It also sets ``changes``; when they set the status, the one returned is
+    the new one.
     """
     now = utcnow()
     status = db.session.execute(
         sa.update(Registration)
         .where(Registration.id == registration.id, Registration.status.in_(expected))
-        .values(updated_at=now)
+        .values(updated_at=now, **changes)
         .returning(Registration.status)
         .execution_options(synchronize_session=False)
     ).scalar()
     if status is None:
         db.session.refresh(registration, ["status"])
         raise DomainError(None, REFUSALS[registration.status])
-    set_committed_value(registration, "status", status)
-    set_committed_value(registration, "updated_at", now)
+    for column, value in {"status": status, "updated_at": now, **changes}.items():
+        set_committed_value(registration, column, value)
     return status
+
+
+def _join_waitlist(registration: Registration, now: datetime) -> int:
+    """Put a registration claimed by this transaction on the waiting list; its place in line.
+
+    Run under the edition's lock, as a statement of its own: its snapshot, taken once the
+    lock is held, sees every earlier newcomer to the list committed. The place is counted in
+    the same UPDATE, by its RETURNING subquery: on PostgreSQL it reads that snapshot, where
+    this registration is not on the list yet; were it read updated (SQLite may), its own time
+    and id would leave it out of the count all the same. The claim set it confirmed: that is
+    undone here.
+    """
+    changes = {"status": WAITLISTED, "waitlisted_at": now, "confirmed_at": None, "updated_at": now}
+    position = db.session.execute(
+        sa.update(Registration)
+        .where(Registration.id == registration.id)
+        .values(**changes)
+        .returning(_position(registration, now))
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    for column, value in changes.items():
+        set_committed_value(registration, column, value)
+    return position
 
 
 def _take_seat(edition: Edition) -> bool:
