@@ -99,8 +99,9 @@ def test_register_creates_an_unconfirmed_registration_and_mails_the_link(app, se
 
 
 def test_registering_writes_the_row_with_its_link_in_one_statement(app, sent_mail):
-    # The token is made of the reference, drawn before the INSERT: no UPDATE follows it,
-    # and a refused row is no error to recover from: no savepoint around it.
+    # The token is made of the reference, drawn before the INSERT: no UPDATE follows it, and
+    # a refused row is no error to recover from: no savepoint around it. The address is not
+    # looked up first: the registration's INSERT and the outbox's, nothing else.
     edition = make_edition(COMING_YEAR, capacity=10)
     assert edition.capacity == 10  # read once: the view has it loaded too
     statements = []
@@ -114,7 +115,7 @@ def test_registering_writes_the_row_with_its_link_in_one_statement(app, sent_mai
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
     db.session.commit()
-    assert [s for s in statements if s != "BEGIN"] == ["SELECT", "INSERT", "INSERT"]
+    assert [s for s in statements if s != "BEGIN"] == ["INSERT", "INSERT"]
     [mail] = sent_mail
     token = mail["context"]["manage_url"].rsplit("/", 1)[1]
     assert services.find_by_token(token) == registration
@@ -156,19 +157,11 @@ def test_a_reference_already_drawn_is_drawn_again(app, monkeypatch, sent_mail, b
 
 
 @pytest.mark.parametrize("by_organiser", [False, True])
-def test_an_address_registered_meanwhile_is_not_registered_twice(app, monkeypatch, by_organiser):
-    # The other request commits between the look-up and the INSERT: the index refuses the row.
+def test_an_address_already_registered_is_refused_by_the_insert(app, sent_mail, by_organiser):
+    # The address is not looked up first: the unique index refuses the row, then it is read.
     edition = make_edition(COMING_YEAR, capacity=10)
     first = services.register(edition, registration_details("ada@example.org")).registration
     db.session.commit()
-    looked_up = []
-    active_registration = services._active_registration
-
-    def not_yet_committed(edition, email):
-        looked_up.append(email)
-        return None if len(looked_up) == 1 else active_registration(edition, email)
-
-    monkeypatch.setattr(services, "_active_registration", not_yet_committed)
     details = registration_details("ada@example.org", first_name="Someone")
     if by_organiser:
         with pytest.raises(services.AlreadyRegistered) as refused:
@@ -180,6 +173,34 @@ def test_an_address_registered_meanwhile_is_not_registered_twice(app, monkeypatc
         assert first.link_version == 1  # a new link, e-mailed
     db.session.commit()
     assert count() == 1 and first.first_name == "Ada"
+    assert len(sent_mail) == (1 if by_organiser else 2)
+
+
+@pytest.mark.parametrize("by_organiser", [False, True])
+def test_an_address_cancelled_after_its_refused_insert_is_registered(
+    app, monkeypatch, by_organiser
+):
+    # The active registration that made the INSERT fail is cancelled before it is read: the
+    # INSERT is tried again, and succeeds.
+    edition = make_edition(COMING_YEAR, capacity=10)
+    first = services.register(edition, registration_details("ada@example.org")).registration
+    db.session.commit()
+    active_registration = services._active_registration
+
+    def cancelled_meanwhile(edition, email):
+        services.cancel_registration(first)
+        return active_registration(edition, email)
+
+    monkeypatch.setattr(services, "_active_registration", cancelled_meanwhile)
+    details = registration_details("ada@example.org", first_name="Someone")
+    if by_organiser:
+        second = services.add_registration(edition, details)
+    else:
+        second = services.register(edition, details).registration
+    db.session.commit()
+    assert second.id != first.id and second.first_name == "Someone"
+    assert first.status == "cancelled"
+    assert count(email="ada@example.org") == 2
 
 
 def test_a_refusal_that_is_no_clash_is_not_drawn_again(app, monkeypatch):

@@ -114,13 +114,9 @@ def register(
     _check_open(edition, now)
     _check_details(details)
     email = people.checked_email(details.email)
-    existing = _active_registration(edition, email)
-    if existing is not None:
-        return _resend_link(existing)
-    registration = _insert_registration(edition, details, email, now)
-    if registration is None:
-        # The same address was submitted twice at once and the other request won.
-        return _resend_link(_active_registration(edition, email))
+    registration, created = _insert_registration(edition, details, email, now)
+    if not created:
+        return _resend_link(registration)
     notifications.send_manage_link(registration)
     return Submission(registration, created=True)
 
@@ -550,12 +546,14 @@ def _new_registration(
 
 def _insert_registration(
     edition: Edition, details: RegistrationDetails, email: str, now: datetime
-) -> Registration | None:
-    """Insert a new registration, or None when the address got an active one meanwhile.
+) -> tuple[Registration, bool]:
+    """Insert a new registration and return it with True, or the address's active one and False.
 
-    One ``INSERT … ON CONFLICT DO NOTHING RETURNING``: a row a unique index refuses comes
-    back as no row, where catching the error would need a savepoint around the INSERT (two
-    more round trips each time). Any other refusal (a NOT NULL, a CHECK) still raises.
+    The address is not looked up first: one ``INSERT … ON CONFLICT DO NOTHING RETURNING``
+    stores a new address's row in one statement, and a row the unique index on active
+    addresses refuses comes back as no row, where catching the error would need a savepoint
+    around the INSERT (two more round trips each time). Only then is the active registration
+    read. Any other refusal (a NOT NULL, a CHECK) still raises.
     """
     insert = _INSERTS[db.session.get_bind().dialect.name]
     while True:
@@ -567,10 +565,12 @@ def _insert_registration(
         )
         registration = db.session.scalar(statement)
         if registration is not None:
-            return registration
-        if _active_registration(edition, email) is not None:
-            return None
-        # Else the random reference was already drawn (see ``_new_reference``): draw again.
+            return registration, True
+        existing = _active_registration(edition, email)
+        if existing is not None:
+            return existing, False
+        # Else the random reference was already drawn (see ``_new_reference``), or the active
+        # registration was cancelled meanwhile: draw again.
 
 
 def _new_reference(edition: Edition) -> str:
@@ -1228,13 +1228,9 @@ def add_registration(
         raise DomainError(None, _l("The colloquium has taken place: this can no longer change."))
     _check_details(details)
     email = people.checked_email(details.email)
-    existing = _active_registration(edition, email)
-    if existing is not None:
-        raise AlreadyRegistered(existing.reference)
-    registration = _insert_registration(edition, details, email, now)
-    if registration is None:
-        # The same address was added at once by someone else (or registered online).
-        raise AlreadyRegistered(_active_registration(edition, email).reference)
+    registration, created = _insert_registration(edition, details, email, now)
+    if not created:
+        raise AlreadyRegistered(registration.reference)
     seated = _take_seat(edition)
     if not seated and _lock_edition(edition):
         seated = _take_seat(edition)  # a seat freed meanwhile (see ``confirm_registration``)
