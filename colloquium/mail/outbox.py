@@ -136,33 +136,36 @@ def queue_mail_later(
     *,
     data_subject: str | None = None,
     erase_after_delivery: bool = False,
-) -> OutgoingMail:
-    """Add an outbox row that the worker writes just before sending (flush, no commit).
+) -> None:
+    """Add an outbox row that the worker writes just before sending (no commit).
 
     ``parameters`` (JSON: ids, the state announced, the link to carry) are what the mail
     must say as of now; the rest is read when it is written. Checked as ``queue_mail``
     checks, so a mail that could never be written is refused now, not at delivery.
+
+    One INSERT of the row's columns in the session's transaction, with no object for the
+    session to track: it is in a request that answers a burst of registrations, and
+    nothing reads the row back before the worker does.
     """
     to = _deliverable(to, language)
     if not TEMPLATE_NAME.match(template):
         raise ValueError(f"template {template!r} is not of the form 'domain/name'")
     if template.split("/", 1)[0] not in _WRITERS:
         raise ValueError(f"no function writes {template!r} (see writes_mail)")
-    mail = OutgoingMail(
-        recipient=to,
-        template=template,
-        language=language,
-        subject="",
-        text_body="",
-        html_body="",
-        parameters=dict(parameters),
-        message_id=make_msgid(domain=_public_host()),
-        data_subject=data_subject,
-        erase_after_delivery=erase_after_delivery,
+    db.session.execute(
+        sa.insert(OutgoingMail.__table__).values(
+            recipient=to,
+            template=template,
+            language=language,
+            subject="",
+            text_body="",
+            html_body="",
+            parameters=dict(parameters),
+            message_id=make_msgid(domain=_public_host()),
+            data_subject=data_subject,
+            erase_after_delivery=erase_after_delivery,
+        )
     )
-    db.session.add(mail)
-    db.session.flush()
-    return mail
 
 
 def write_mail(template: str, language: str, parameters: dict) -> WrittenMail | None:
