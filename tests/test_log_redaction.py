@@ -50,7 +50,7 @@ def test_an_exception_inside_the_edit_page_logs_no_token(app, client, caplog, mo
     def broken(value):
         raise RuntimeError(f"lookup failed for {value!r}")
 
-    monkeypatch.setattr(registrations, "registration_with_token", broken)
+    monkeypatch.setattr(registrations, "hash_token", broken)
     with caplog.at_level(logging.ERROR, logger=app.logger.name):
         assert client.get(f"/registration/{token}/edit").status_code == 500
     assert "Unhandled exception on GET /registration/[redacted]/edit" in caplog.text

@@ -211,7 +211,9 @@ def test_the_confirmation_request_runs_no_query_after_the_outbox_row(app, client
     # registration's update (which counts its position) and the outbox row come after the lock.
     # (FOR NO KEY UPDATE on PostgreSQL; SQLite runs write transactions one at a time.)
     lock = next(
-        i for i, s in enumerate(queries.statements) if s.lstrip().startswith("SELECT edition.id")
+        i
+        for i, s in enumerate(queries.statements)
+        if s.lstrip().startswith("SELECT edition.seats_taken, edition.capacity")
     )
     after = statements[lock + 1 :]
     assert after == ["UPDATE", "INSERT"], queries

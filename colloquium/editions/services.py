@@ -65,15 +65,19 @@ def default_closing(colloquium_day: date, timezone: str = DEFAULT_TIMEZONE) -> d
     return local.astimezone(UTC)
 
 
+# Built once: nearly every page runs them (bound parameters; the cache key stays on them).
+_COMING = (
+    sa.select(Edition).where(Edition.date >= sa.bindparam("today")).order_by(Edition.date).limit(1)
+)
+_LATEST = sa.select(Edition).order_by(Edition.date.desc()).limit(1)
+
+
 def current_edition(today: date | None = None) -> Edition | None:
     """The next edition to come (date ≥ today), else the latest one."""
-    today = today or local_today()
-    coming = db.session.scalar(
-        sa.select(Edition).where(Edition.date >= today).order_by(Edition.date).limit(1)
-    )
+    coming = db.session.scalar(_COMING, {"today": today or local_today()})
     if coming is not None:
         return coming
-    return db.session.scalar(sa.select(Edition).order_by(Edition.date.desc()).limit(1))
+    return db.session.scalar(_LATEST)
 
 
 def edition_of_year(year: int) -> sa.Select[tuple[Edition]]:

@@ -13,6 +13,7 @@ every write transaction begins IMMEDIATE and so runs alone.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import secrets
@@ -137,16 +138,18 @@ def resend_link(edition: Edition | None, address: str) -> Submission | None:
     return _resend_link(existing) if existing is not None else None
 
 
-def registration_with_token(token: str) -> sa.Select[tuple[Registration]]:
-    """The query for the registration this manage token opens (for ``db.first_or_404``)."""
-    if not token or len(token) > 200:
-        return sa.select(Registration).where(sa.false())
-    return sa.select(Registration).where(Registration.token_hash == hash_token(token))
+# Built once: every manage page and action runs it, and a statement made anew each time
+# costs more to build than to send (bound parameters; the cache key is kept on the object).
+_BY_TOKEN_HASH = sa.select(Registration).where(
+    Registration.token_hash == sa.bindparam("token_hash")
+)
 
 
 def find_by_token(token: str) -> Registration | None:
     """The registration this manage token opens, if any."""
-    return db.session.scalar(registration_with_token(token))
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(_BY_TOKEN_HASH, {"token_hash": hash_token(token)})
 
 
 def confirmation_deadline(edition: Edition) -> datetime:
@@ -444,17 +447,22 @@ def waitlist_position(registration: Registration) -> int | None:
 
 def _position(registration: Registration, waitlisted_at: datetime) -> sa.ColumnElement[int]:
     """The place in line of ``registration`` waitlisted at ``waitlisted_at``, in SQL."""
+    return _place_in_line(registration.edition_id, waitlisted_at, registration.id)
+
+
+def _place_in_line(edition_id, waitlisted_at, registration_id) -> sa.ColumnElement[int]:
+    """The place in line of a registration of its edition, its time and id (values or SQL)."""
     ahead = (
         sa.select(sa.func.count())
         .select_from(Registration)
         .where(
-            Registration.edition_id == registration.edition_id,
+            Registration.edition_id == edition_id,
             Registration.status == WAITLISTED,
             sa.or_(
                 Registration.waitlisted_at < waitlisted_at,
                 sa.and_(
                     Registration.waitlisted_at == waitlisted_at,
-                    Registration.id < registration.id,
+                    Registration.id < registration_id,
                 ),
             ),
         )
@@ -555,15 +563,13 @@ def _insert_registration(
     around the INSERT (two more round trips each time). Only then is the active registration
     read. Any other refusal (a NOT NULL, a CHECK) still raises.
     """
-    insert = _INSERTS[db.session.get_bind().dialect.name]
+    dialect = db.session.get_bind().dialect.name
     while True:
-        statement = (
-            insert(Registration)
-            .values(_new_registration(edition, details, email, now))
-            .on_conflict_do_nothing()
-            .returning(Registration)
+        values = _new_registration(edition, details, email, now)
+        registration = db.session.scalar(
+            _insert_statement(dialect, tuple(values)),
+            {f"new_{name}": value for name, value in values.items()},
         )
-        registration = db.session.scalar(statement)
         if registration is not None:
             return registration, True
         existing = _active_registration(edition, email)
@@ -571,6 +577,14 @@ def _insert_registration(
             return existing, False
         # Else the random reference was already drawn (see ``_new_reference``), or the active
         # registration was cancelled meanwhile: draw again.
+
+
+@functools.cache
+def _insert_statement(dialect: str, columns: tuple[str, ...]) -> sa.Insert:
+    """The INSERT of ``_insert_registration`` for this back end, built once (bound parameters)."""
+    values = {name: sa.bindparam(f"new_{name}") for name in columns}
+    insert = _INSERTS[dialect](Registration).values(values)
+    return insert.on_conflict_do_nothing().returning(Registration)
 
 
 def _new_reference(edition: Edition) -> str:
@@ -593,6 +607,20 @@ REFUSALS = {
 }
 
 
+@functools.cache
+def _claim_statement(expected: tuple[str, ...], columns: tuple[str, ...]) -> sa.Update:
+    """The claim UPDATE of ``_claim``, built once per kind of claim (bound parameters)."""
+    values = {name: sa.bindparam(f"new_{name}") for name in ("updated_at", *columns)}
+    return (
+        sa.update(Registration)
+        .where(Registration.id == sa.bindparam("registration_id"))
+        .where(Registration.status.in_(expected))
+        .values(values)
+        .returning(Registration.status)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _claim(registration: Registration, expected: tuple[str, ...], **changes) -> str:
     """Lock the registration if its status is one of ``expected``; return that status.
 
@@ -602,19 +630,40 @@ def _claim(registration: Registration, expected: tuple[str, ...], **changes) -> 
     the new one.
     """
     now = utcnow()
+    changes = {"updated_at": now, **changes}
+    parameters = {f"new_{name}": value for name, value in changes.items()}
+    statement = _claim_statement(
+        tuple(expected), tuple(name for name in changes if name != "updated_at")
+    )
     status = db.session.execute(
-        sa.update(Registration)
-        .where(Registration.id == registration.id, Registration.status.in_(expected))
-        .values(updated_at=now, **changes)
-        .returning(Registration.status)
-        .execution_options(synchronize_session=False)
+        statement, {"registration_id": registration.id, **parameters}
     ).scalar()
     if status is None:
         db.session.refresh(registration, ["status"])
         raise DomainError(None, REFUSALS[registration.status])
-    for column, value in {"status": status, "updated_at": now, **changes}.items():
+    for column, value in {"status": status, **changes}.items():
         set_committed_value(registration, column, value)
     return status
+
+
+_JOIN_WAITLIST = (
+    sa.update(Registration)
+    .where(Registration.id == sa.bindparam("registration_id"))
+    .values(
+        status=WAITLISTED,
+        waitlisted_at=sa.bindparam("new_waitlisted_at"),
+        confirmed_at=None,
+        updated_at=sa.bindparam("new_updated_at"),
+    )
+    .returning(
+        _place_in_line(
+            sa.bindparam("of_edition"),
+            sa.bindparam("new_waitlisted_at"),
+            sa.bindparam("registration_id"),
+        )
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 def _join_waitlist(registration: Registration, now: datetime) -> int:
@@ -627,28 +676,44 @@ def _join_waitlist(registration: Registration, now: datetime) -> int:
     and id would leave it out of the count all the same. The claim set it confirmed: that is
     undone here.
     """
+    parameters = {
+        "registration_id": registration.id,
+        "of_edition": registration.edition_id,
+        "new_waitlisted_at": now,
+        "new_updated_at": now,
+    }
+    position = db.session.execute(_JOIN_WAITLIST, parameters).scalar_one()
     changes = {"status": WAITLISTED, "waitlisted_at": now, "confirmed_at": None, "updated_at": now}
-    position = db.session.execute(
-        sa.update(Registration)
-        .where(Registration.id == registration.id)
-        .values(**changes)
-        .returning(_position(registration, now))
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
     for column, value in changes.items():
         set_committed_value(registration, column, value)
     return position
 
 
+# The edition's seat statements, built once (they run in every confirmation).
+_TAKE_SEAT = (
+    sa.update(Edition)
+    .where(Edition.id == sa.bindparam("edition_id"), Edition.seats_taken < Edition.capacity)
+    .values(seats_taken=Edition.seats_taken + 1)
+    .returning(Edition.seats_taken)
+    .execution_options(synchronize_session=False)
+)
+_FREE_SEAT = (
+    sa.update(Edition)
+    .where(Edition.id == sa.bindparam("edition_id"))
+    .values(seats_taken=Edition.seats_taken - 1)
+    .returning(Edition.seats_taken)
+    .execution_options(synchronize_session=False)
+)
+_LOCK_EDITION = (
+    sa.select(Edition.seats_taken, Edition.capacity)
+    .where(Edition.id == sa.bindparam("edition_id"))
+    .with_for_update(key_share=True)
+)
+
+
 def _take_seat(edition: Edition) -> bool:
     """Take one seat if one is left: one conditional UPDATE, no read-then-write."""
-    taken = db.session.execute(
-        sa.update(Edition)
-        .where(Edition.id == edition.id, Edition.seats_taken < Edition.capacity)
-        .values(seats_taken=Edition.seats_taken + 1)
-        .returning(Edition.seats_taken)
-        .execution_options(synchronize_session=False)
-    ).scalar()
+    taken = db.session.execute(_TAKE_SEAT, {"edition_id": edition.id}).scalar()
     if taken is None:
         return False
     set_committed_value(edition, "seats_taken", taken)
@@ -656,13 +721,7 @@ def _take_seat(edition: Edition) -> bool:
 
 
 def _free_seat(edition: Edition) -> None:
-    taken = db.session.execute(
-        sa.update(Edition)
-        .where(Edition.id == edition.id)
-        .values(seats_taken=Edition.seats_taken - 1)
-        .returning(Edition.seats_taken)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    taken = db.session.execute(_FREE_SEAT, {"edition_id": edition.id}).scalar_one()
     set_committed_value(edition, "seats_taken", taken)
 
 
@@ -676,11 +735,7 @@ def _lock_edition(edition: Edition) -> bool:
     can change it until this transaction ends: a full room stays full, and joining the
     waiting list needs no second seat UPDATE to find that out.
     """
-    _id, taken, capacity = db.session.execute(
-        sa.select(Edition.id, Edition.seats_taken, Edition.capacity)
-        .where(Edition.id == edition.id)
-        .with_for_update(key_share=True)
-    ).one()
+    taken, capacity = db.session.execute(_LOCK_EDITION, {"edition_id": edition.id}).one()
     set_committed_value(edition, "seats_taken", taken)
     return taken < capacity
 
