@@ -163,6 +163,25 @@ def test_a_bulk_update_on_a_public_table_counts_and_one_elsewhere_does_not(app):
     assert version() == before + 3
 
 
+def test_an_insert_whose_rows_the_orm_loads_counts_by_its_own_table(app):
+    """A DML statement wrapped by ``from_statement`` counts by the table it writes to."""
+    edition = make_edition()
+    before = version()
+    rooms = Room.__table__
+    insert = sa.insert(rooms).values(edition_id=edition.id, name="Salle B").returning(*rooms.c)
+    assert db.session.scalar(sa.select(Room).from_statement(insert)).name == "Salle B"
+    db.session.commit()
+    assert version() == before + 1
+    db.session.execute(sa.select(Edition).from_statement(sa.select(Edition.__table__)))
+    registration, _token = make_registration(edition, "ada@example.org")
+    table = Registration.__table__
+    update = sa.update(table).where(table.c.id == registration.id).values(language="en")
+    db.session.scalar(sa.select(Registration).from_statement(update.returning(*table.c)))
+    db.session.commit()
+    assert registration.language == "en"
+    assert version() == before + 1
+
+
 def test_a_change_rolled_back_leaves_the_version_as_it_was(app):
     edition = make_edition()
     before = version()

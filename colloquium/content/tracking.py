@@ -148,6 +148,11 @@ def statement_changes_content(state: ORMExecuteState) -> bool:
     statement = state.statement
     if not (state.is_update or state.is_delete or state.is_insert):
         return False
+    # ``select(Entity).from_statement(insert(...).returning(...))``: a DML statement whose
+    # rows the ORM loads; what it writes to is the wrapped statement's table.
+    inner = getattr(statement, "element", None)
+    if isinstance(inner, sa.sql.dml.UpdateBase):
+        statement = inner
     table = getattr(statement, "table", None)
     if not isinstance(table, sa.Table):
         return True

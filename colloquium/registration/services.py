@@ -580,11 +580,14 @@ def _insert_registration(
 
 
 @functools.cache
-def _insert_statement(dialect: str, columns: tuple[str, ...]) -> sa.Insert:
+def _insert_statement(dialect: str, columns: tuple[str, ...]) -> sa.Select:
     """The INSERT of ``_insert_registration`` for this back end, built once (bound parameters)."""
+    table = Registration.__table__
     values = {name: sa.bindparam(f"new_{name}") for name in columns}
-    insert = _INSERTS[dialect](Registration).values(values)
-    return insert.on_conflict_do_nothing().returning(Registration)
+    insert = _INSERTS[dialect](table).values(values).on_conflict_do_nothing()
+    # A Core INSERT whose row the ORM loads as a SELECT's: the ORM's own INSERT with bound
+    # parameters would take its bulk path, which costs twice as much for one row.
+    return sa.select(Registration).from_statement(insert.returning(*table.c))
 
 
 def _new_reference(edition: Edition) -> str:
