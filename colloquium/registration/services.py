@@ -632,12 +632,9 @@ def _claim(registration: Registration, expected: tuple[str, ...], **changes) -> 
     happens twice. It also sets ``changes``; when they set the status, the one returned is
     the new one.
     """
-    now = utcnow()
-    changes = {"updated_at": now, **changes}
+    statement = _claim_statement(tuple(expected), tuple(changes))
+    changes = {"updated_at": utcnow(), **changes}
     parameters = {f"new_{name}": value for name, value in changes.items()}
-    statement = _claim_statement(
-        tuple(expected), tuple(name for name in changes if name != "updated_at")
-    )
     status = db.session.execute(
         statement, {"registration_id": registration.id, **parameters}
     ).scalar()
