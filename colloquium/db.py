@@ -4,8 +4,9 @@ import unicodedata
 from datetime import UTC
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 
@@ -109,6 +110,56 @@ def _fold_on_postgresql(element, compiler, **kw):
     return compiler.process(sa.func.lower(expression), **kw)
 
 
+READER = "colloquium.reader"
+
+
+def is_reading_request() -> bool:
+    """Whether this is a request that only reads (GET, HEAD, OPTIONS: they never write)."""
+    return has_request_context() and request.method in READ_ONLY_METHODS
+
+
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session; on PostgreSQL, a request that only reads runs no transaction.
+
+    Such a request gains nothing from one: at READ COMMITTED every statement takes its own
+    snapshot, in a transaction or not. Without it, a page of one query is one round trip
+    instead of three (BEGIN, the query, ROLLBACK). SQLite keeps its transaction: there, one
+    snapshot holds for the whole of it. Either way such a request that tried to write would
+    be refused (``refuse_writes_when_reading``): without a transaction, nothing would undo it.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        """The app's engine, or its connection without transactions for a reading request."""
+        engine = super().get_bind(mapper, clause, bind, **kwargs)
+        if bind is None and is_reading_request():
+            return current_app.extensions.get(READER, engine)
+        return engine
+
+
+class WriteInReadingRequest(RuntimeError):
+    """A GET (HEAD, OPTIONS) request tried to write: a bug, refused before it reaches the data."""
+
+
+def refuse_writes_when_reading(statement=None) -> None:
+    """Raise ``WriteInReadingRequest`` in a reading request (before a flush or a DML statement)."""
+    if is_reading_request():
+        raise WriteInReadingRequest(f"a {request.method} request tried to write: {statement}")
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _before_flush(session, _context, _instances) -> None:
+    # A flush also runs for objects merely touched: only a real change counts.
+    dirty = (instance for instance in session.dirty if session.is_modified(instance))
+    if session.new or session.deleted or any(True for _ in dirty):
+        refuse_writes_when_reading("a flush")
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _before_statement(state) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        refuse_writes_when_reading(state.statement)
+
+
 def init_database(app: Flask, database: SQLAlchemy) -> None:
     """Bind Flask-SQLAlchemy and, on SQLite, turn on WAL, a busy timeout and IMMEDIATE writes."""
     database.init_app(app)
@@ -116,6 +167,8 @@ def init_database(app: Flask, database: SQLAlchemy) -> None:
         engine = database.engine
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    elif engine.dialect.name == "postgresql":
+        app.extensions[READER] = engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def database_answers(session: sa.orm.Session) -> bool:

@@ -57,10 +57,10 @@ def checked_email(address: str, field: str = "email") -> str:
     if local_part and not local_part.isascii():
         raise DomainError(field, NON_ASCII_LOCAL_PART)
     try:
-        validate_email(address, check_deliverability=False, allow_smtputf8=False)
+        valid = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
         raise DomainError(field, INVALID_EMAIL) from None
-    return normalise_email(address)
+    return valid.normalized.lower()  # as ``normalise_email`` gives it, without a second check
 
 
 def smtp_address(address: str) -> str:

@@ -1,6 +1,7 @@
 """Public pages kept once per content version: every change shows at once, nothing personal
 is ever kept or served to someone else, conditional GET, several workers, bounded memory."""
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 
@@ -9,7 +10,12 @@ from colloquium.associations import services as associations
 from colloquium.associations.models import Association
 from colloquium.content.cache import PageCache, StoredPage
 from colloquium.content.models import ContentVersion
-from colloquium.content.tracking import NOT_SHOWN_COLUMNS, NOT_SHOWN_TABLES, PUBLIC_TABLES
+from colloquium.content.tracking import (
+    NOT_SHOWN_COLUMNS,
+    NOT_SHOWN_TABLES,
+    PUBLIC_TABLES,
+    execute_unshown,
+)
 from colloquium.editions import services as editions
 from colloquium.editions.models import Edition
 from colloquium.extensions import db
@@ -180,6 +186,32 @@ def test_an_insert_whose_rows_the_orm_loads_counts_by_its_own_table(app):
     db.session.commit()
     assert registration.language == "en"
     assert version() == before + 1
+
+
+def test_only_writes_no_page_shows_may_skip_the_sessions_events(app):
+    """``execute_unshown`` runs past the session's events: it refuses what those would count."""
+    edition = make_edition(capacity=10)
+    registration, _token = make_registration(edition, "ada@example.org")
+    before = version()
+    seats = sa.update(Edition).where(Edition.id == edition.id).values(seats_taken=3)
+    assert execute_unshown(db.session, seats.returning(Edition.seats_taken), {}).scalar() == 3
+    table = Registration.__table__
+    language = sa.update(table).where(table.c.id == registration.id).values(language="en")
+    assert execute_unshown(db.session, language, {}).rowcount == 1
+    refused = [
+        sa.update(Edition).where(Edition.id == edition.id).values(city="Lille"),
+        sa.update(Edition).values(seats_taken=4, capacity=20),
+        sa.update(Edition.__table__).values({Edition.__table__.c.city: "Lille"}),
+        sa.insert(Room.__table__).values(edition_id=edition.id, name="Salle B"),
+        sa.delete(Room),
+    ]
+    for statement in refused:
+        with pytest.raises(ValueError, match="changes what pages show"):
+            execute_unshown(db.session, statement, {})
+    db.session.commit()
+    assert db.session.scalar(sa.select(Edition.city)) != "Lille"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Room)) == 0
+    assert (db.session.get(Edition, edition.id).seats_taken, version()) == (3, before)
 
 
 def test_a_change_rolled_back_leaves_the_version_as_it_was(app):

@@ -4,6 +4,7 @@ Every change goes through the database session, so the session's events see them
 flush that adds, deletes or really changes a row of a public table, and an UPDATE, DELETE or
 INSERT statement run on one. Nobody has to remember to call anything from a service. (SQL
 written by hand as text is not read: the application writes none; migrations run outside.)
+The one way past those events, ``execute_unshown``, refuses a statement they would count.
 """
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from colloquium.clock import utcnow
 from colloquium.content.models import THE_ROW, ContentVersion
+from colloquium.db import refuse_writes_when_reading
 
 # What the cached pages (the programme, sessions, speakers, the directory, profiles, the JSON
 # API, the calendars, about and resources) are built from. A change to any of these tables
@@ -153,10 +155,31 @@ def statement_changes_content(state: ORMExecuteState) -> bool:
     inner = getattr(statement, "element", None)
     if isinstance(inner, sa.sql.dml.UpdateBase):
         statement = inner
+    return _dml_changes_content(statement)
+
+
+def _dml_changes_content(statement) -> bool:
+    """Whether a Core UPDATE, DELETE or INSERT writes something a cached page shows."""
     table = getattr(statement, "table", None)
     if not isinstance(table, sa.Table):
         return True
-    return _shows(table.name, _statement_columns(statement) if state.is_update else None)
+    is_update = isinstance(statement, sa.sql.dml.Update)
+    return _shows(table.name, _statement_columns(statement) if is_update else None)
+
+
+def execute_unshown(session: Session, statement, parameters: dict) -> sa.CursorResult:
+    """Run a statement no cached page depends on, on ``session``'s connection, past the ORM.
+
+    For the writes of a burst of registrations (a registration's status, the seat counter,
+    the outbox), where the ORM's handling of a statement cost more than sending it. Such a
+    statement skips the session's events, so one that writes something a cached page shows
+    is refused here (``ValueError``), never run untracked. Rows come back as plain rows.
+    """
+    if isinstance(statement, sa.sql.dml.UpdateBase):
+        if _dml_changes_content(statement):
+            raise ValueError(f"{statement.table} changes what pages show: run it in the session")
+        refuse_writes_when_reading(statement)
+    return session.connection().execute(statement, parameters)
 
 
 def _before_statement(state: ORMExecuteState) -> None:

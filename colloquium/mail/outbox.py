@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 from jinja2 import Environment
 
+from colloquium.content.tracking import execute_unshown
 from colloquium.extensions import db
 from colloquium.links import external_url
 from colloquium.mail.models import OutgoingMail, OutgoingMailAttachment
@@ -157,7 +158,8 @@ def queue_mail_later(
         raise ValueError(f"template {template!r} is not of the form 'domain/name'")
     if template.split("/", 1)[0] not in _WRITERS:
         raise ValueError(f"no function writes {template!r} (see writes_mail)")
-    db.session.execute(
+    execute_unshown(
+        db.session,
         _QUEUE_LATER,
         {
             "recipient": to,

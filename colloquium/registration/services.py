@@ -30,6 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from colloquium import people
 from colloquium.clock import local_today, utcnow
+from colloquium.content.tracking import execute_unshown
 from colloquium.db import fold, fold_text
 from colloquium.editions.models import Edition
 from colloquium.editions.services import on_capacity_change
@@ -617,10 +618,10 @@ def _claim_statement(expected: tuple[str, ...], columns: tuple[str, ...]) -> sa.
     return (
         sa.update(Registration)
         .where(Registration.id == sa.bindparam("registration_id"))
-        .where(Registration.status.in_(expected))
+        # Not ``in_``: its list is a parameter expanded into the SQL at every execution.
+        .where(sa.or_(*(Registration.status == status for status in expected)))
         .values(values)
         .returning(Registration.status)
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -635,8 +636,8 @@ def _claim(registration: Registration, expected: tuple[str, ...], **changes) -> 
     statement = _claim_statement(tuple(expected), tuple(changes))
     changes = {"updated_at": utcnow(), **changes}
     parameters = {f"new_{name}": value for name, value in changes.items()}
-    status = db.session.execute(
-        statement, {"registration_id": registration.id, **parameters}
+    status = execute_unshown(
+        db.session, statement, {"registration_id": registration.id, **parameters}
     ).scalar()
     if status is None:
         db.session.refresh(registration, ["status"])
@@ -662,7 +663,6 @@ _JOIN_WAITLIST = (
             sa.bindparam("registration_id"),
         )
     )
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -682,7 +682,7 @@ def _join_waitlist(registration: Registration, now: datetime) -> int:
         "new_waitlisted_at": now,
         "new_updated_at": now,
     }
-    position = db.session.execute(_JOIN_WAITLIST, parameters).scalar_one()
+    position = execute_unshown(db.session, _JOIN_WAITLIST, parameters).scalar_one()
     changes = {"status": WAITLISTED, "waitlisted_at": now, "confirmed_at": None, "updated_at": now}
     for column, value in changes.items():
         set_committed_value(registration, column, value)
@@ -695,14 +695,12 @@ _TAKE_SEAT = (
     .where(Edition.id == sa.bindparam("edition_id"), Edition.seats_taken < Edition.capacity)
     .values(seats_taken=Edition.seats_taken + 1)
     .returning(Edition.seats_taken)
-    .execution_options(synchronize_session=False)
 )
 _FREE_SEAT = (
     sa.update(Edition)
     .where(Edition.id == sa.bindparam("edition_id"))
     .values(seats_taken=Edition.seats_taken - 1)
     .returning(Edition.seats_taken)
-    .execution_options(synchronize_session=False)
 )
 _LOCK_EDITION = (
     sa.select(Edition.seats_taken, Edition.capacity)
@@ -713,7 +711,7 @@ _LOCK_EDITION = (
 
 def _take_seat(edition: Edition) -> bool:
     """Take one seat if one is left: one conditional UPDATE, no read-then-write."""
-    taken = db.session.execute(_TAKE_SEAT, {"edition_id": edition.id}).scalar()
+    taken = execute_unshown(db.session, _TAKE_SEAT, {"edition_id": edition.id}).scalar()
     if taken is None:
         return False
     set_committed_value(edition, "seats_taken", taken)
@@ -721,7 +719,7 @@ def _take_seat(edition: Edition) -> bool:
 
 
 def _free_seat(edition: Edition) -> None:
-    taken = db.session.execute(_FREE_SEAT, {"edition_id": edition.id}).scalar_one()
+    taken = execute_unshown(db.session, _FREE_SEAT, {"edition_id": edition.id}).scalar_one()
     set_committed_value(edition, "seats_taken", taken)
 
 
@@ -735,7 +733,8 @@ def _lock_edition(edition: Edition) -> bool:
     can change it until this transaction ends: a full room stays full, and joining the
     waiting list needs no second seat UPDATE to find that out.
     """
-    taken, capacity = db.session.execute(_LOCK_EDITION, {"edition_id": edition.id}).one()
+    parameters = {"edition_id": edition.id}
+    taken, capacity = execute_unshown(db.session, _LOCK_EDITION, parameters).one()
     set_committed_value(edition, "seats_taken", taken)
     return taken < capacity
 
