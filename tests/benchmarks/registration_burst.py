@@ -18,7 +18,10 @@ while the mail worker catches up.
 Then the same clients send as many requests to a bare Flask endpoint doing one INSERT,
 served by gunicorn on the same database (``baseline_app.py``): the cost of the stack itself.
 It prints throughput, p50/p95 latency, errors, the ratio of the two throughputs, complete
-registrations per second, and checks the seats: as many confirmed as seats (or people),
+registrations per second, the CPU time each run cost per request (gunicorn's workers, the
+database's server processes, the clients; read from ``/proc``, so on Linux with PostgreSQL
+on the same machine: a steadier measure than throughput on a busy machine), and checks the
+seats: as many confirmed as seats (or people),
 the others waitlisted, and the waiting-list mails announcing positions 1 to N, each the
 person's rank in the list. It exits with status 1 if a request failed or the check fails
 (never on a ratio: figures depend on the machine, they are for people to read).
@@ -289,6 +292,74 @@ def warm_up(port: int, path: str, count: int) -> None:
         thread.join()
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pids) -> float:
+    """User and system CPU time used so far by the processes ``pids`` (0 for one gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICKS
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (gunicorn's workers)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _database_backends(engine: sa.Engine) -> list[int]:
+    """The server processes of the benchmark's database (the app's and the clients')."""
+    with engine.connect() as connection:
+        return connection.scalars(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).all()
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds a run cost: gunicorn's workers, the database's processes, the clients."""
+
+    app: float = 0.0
+    database: float = 0.0
+    clients: float = 0.0
+
+    def per_request(self, requests: int) -> str:
+        total = self.app + self.database + self.clients
+        return "  ".join(
+            f"{label} {seconds / requests * 1000:5.2f}"
+            for label, seconds in (
+                ("app", self.app),
+                ("database", self.database),
+                ("clients", self.clients),
+                ("total", total),
+            )
+        )
+
+
+def measured(server: subprocess.Popen, engine: sa.Engine, run) -> tuple[float, CpuUse | None]:
+    """Run ``run`` (it returns its wall time) and what it cost in CPU, if ``/proc`` tells."""
+    if not Path(f"/proc/{server.pid}/task").is_dir():
+        return run(), None
+    workers = _children(server.pid)
+    backends = _database_backends(engine)  # the app's pool is open: the warm-up filled it
+    before = (_cpu_seconds(workers), _cpu_seconds(backends), time.process_time())
+    wall = run()
+    backends = sorted({*backends, *_database_backends(engine)})
+    after = (_cpu_seconds(workers), _cpu_seconds(backends), time.process_time())
+    return wall, CpuUse(*(end - start for start, end in zip(before, after, strict=True)))
+
+
 def run_threads(targets) -> float:
     threads = [threading.Thread(target=target, args=args) for target, args in targets]
     started = time.perf_counter()
@@ -336,9 +407,13 @@ def main() -> None:
     start = threading.Barrier(options.clients)
     try:
         warm_up(port, "/register", options.workers * options.threads * 4)
-        wall = run_threads(
-            (registration_client, (port, engine, run_id, i, options.per_client, timings, start))
-            for i in range(options.clients)
+        wall, cpu = measured(
+            server,
+            engine,
+            lambda: run_threads(
+                (registration_client, (port, engine, run_id, i, options.per_client, timings, start))
+                for i in range(options.clients)
+            ),
         )
     finally:
         stop(server)
@@ -358,9 +433,13 @@ def main() -> None:
     per_client = options.per_client * len(names)
     try:
         warm_up(baseline_port, "/", options.workers * options.threads * 4)
-        baseline_wall = run_threads(
-            (baseline_client, (baseline_port, per_client, baseline_timings, start))
-            for _ in range(options.clients)
+        baseline_wall, baseline_cpu = measured(
+            baseline,
+            engine,
+            lambda: run_threads(
+                (baseline_client, (baseline_port, per_client, baseline_timings, start))
+                for _ in range(options.clients)
+            ),
         )
     finally:
         stop(baseline)
@@ -388,6 +467,14 @@ def main() -> None:
         f"{baseline_wall:.2f} s)"
     )
     print(f"Ratio:              {per_request / baseline_rate:8.2f}")
+    if cpu and baseline_cpu:
+        # The outbox reads of the registration clients count as theirs: they are the
+        # benchmark's, not the app's, and cost about as much as a request's own client side.
+        print(f"CPU ms per request, registration: {cpu.per_request(total)}")
+        print(f"CPU ms per request, baseline:     {baseline_cpu.per_request(base_total)}")
+        spent = cpu.app + cpu.database + cpu.clients
+        base_spent = baseline_cpu.app + baseline_cpu.database + baseline_cpu.clients
+        print(f"Ratio of CPU per request: {base_spent / base_total / (spent / total):8.2f}")
     print(f"Complete registrations (submitted and confirmed): {finished / wall:.1f} per second")
     print(f"Errors:             {errors}")
 
