@@ -149,8 +149,8 @@ def refuse_writes_when_reading(statement=None) -> None:
 @sa.event.listens_for(Session, "before_flush")
 def _before_flush(session, _context, _instances) -> None:
     # A flush also runs for objects merely touched: only a real change counts.
-    dirty = (instance for instance in session.dirty if session.is_modified(instance))
-    if session.new or session.deleted or any(True for _ in dirty):
+    changed = any(session.is_modified(instance) for instance in session.dirty)
+    if session.new or session.deleted or changed:
         refuse_writes_when_reading("a flush")
 
 
