@@ -110,6 +110,9 @@ def _fold_on_postgresql(element, compiler, **kw):
     return compiler.process(sa.func.lower(expression), **kw)
 
 
+# The app's engine in AUTOCOMMIT: for a statement alone, without a transaction (the page
+# cache's version read; on PostgreSQL, every request that only reads).
+AUTOCOMMIT = "colloquium.autocommit"
 READER = "colloquium.reader"
 
 
@@ -167,8 +170,9 @@ def init_database(app: Flask, database: SQLAlchemy) -> None:
         engine = database.engine
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-    elif engine.dialect.name == "postgresql":
-        app.extensions[READER] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    app.extensions[AUTOCOMMIT] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    if engine.dialect.name == "postgresql":
+        app.extensions[READER] = app.extensions[AUTOCOMMIT]
 
 
 def database_answers(session: sa.orm.Session) -> bool:

@@ -27,7 +27,7 @@ from flask_wtf.csrf import generate_csrf
 
 from colloquium.clock import local_today
 from colloquium.content.models import THE_ROW, ContentVersion
-from colloquium.extensions import db
+from colloquium.db import AUTOCOMMIT
 from colloquium.i18n import select_locale
 
 # What a page built for someone else must never carry: their cookies, and the headers this
@@ -119,7 +119,7 @@ def content_version() -> tuple[int, datetime] | None:
     it reads data at least as new as this version, so a page is never kept under a version
     newer than the content it shows.
     """
-    with current_app.extensions["page_cache_reader"].connect() as connection:
+    with current_app.extensions[AUTOCOMMIT].connect() as connection:
         row = connection.execute(_VERSION).first()
     return None if row is None else (row[0], row[1])
 
@@ -291,9 +291,4 @@ class _SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     """Give this process its page cache."""
     app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_MAX_BYTES"])
-    with app.app_context():
-        # The same pool as the app's; only the version is read this way.
-        app.extensions["page_cache_reader"] = db.engine.execution_options(
-            isolation_level="AUTOCOMMIT"
-        )
     app.session_interface = _SessionInterface()

@@ -21,10 +21,10 @@ It prints throughput, p50/p95 latency, errors, the ratio of the two throughputs,
 registrations per second, the CPU time each run cost per request (gunicorn's workers, the
 database's server processes, the clients; read from ``/proc``, so on Linux with PostgreSQL
 on the same machine: a steadier measure than throughput on a busy machine), and checks the
-seats: as many confirmed as seats (or people),
-the others waitlisted, and the waiting-list mails announcing positions 1 to N, each the
-person's rank in the list. It exits with status 1 if a request failed or the check fails
-(never on a ratio: figures depend on the machine, they are for people to read).
+seats: as many confirmed as seats (or people), the others waitlisted, and the waiting-list
+mails announcing positions 1 to N, each the person's rank in the list. It exits with status
+1 if a request failed or the check fails (never on a ratio: figures depend on the machine,
+they are for people to read).
 """
 
 from __future__ import annotations
@@ -334,15 +334,18 @@ class CpuUse:
     database: float = 0.0
     clients: float = 0.0
 
+    @property
+    def total(self) -> float:
+        return self.app + self.database + self.clients
+
     def per_request(self, requests: int) -> str:
-        total = self.app + self.database + self.clients
         return "  ".join(
             f"{label} {seconds / requests * 1000:5.2f}"
             for label, seconds in (
                 ("app", self.app),
                 ("database", self.database),
                 ("clients", self.clients),
-                ("total", total),
+                ("total", self.total),
             )
         )
 
@@ -472,9 +475,8 @@ def main() -> None:
         # benchmark's, not the app's, and cost about as much as a request's own client side.
         print(f"CPU ms per request, registration: {cpu.per_request(total)}")
         print(f"CPU ms per request, baseline:     {baseline_cpu.per_request(base_total)}")
-        spent = cpu.app + cpu.database + cpu.clients
-        base_spent = baseline_cpu.app + baseline_cpu.database + baseline_cpu.clients
-        print(f"Ratio of CPU per request: {base_spent / base_total / (spent / total):8.2f}")
+        ratio = (baseline_cpu.total / base_total) / (cpu.total / total)
+        print(f"Ratio of CPU per request: {ratio:8.2f}")
     print(f"Complete registrations (submitted and confirmed): {finished / wall:.1f} per second")
     print(f"Errors:             {errors}")
 
