@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import Response
 from flask_babel import force_locale
 
-from colloquium.i18n import long_date
+from colloquium.i18n import add_vary, long_date
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "colloquium" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
@@ -108,3 +109,23 @@ def test_a_french_name_never_follows_a_bare_de():
     bare = re.compile(r"\b(de|du|à) %\((?!date|day)")
     wrong = [text for text in _french_strings() if bare.search(text)]
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("present", "added", "expected"),
+    [
+        (None, ("Accept-Language", "Cookie"), "Accept-Language, Cookie"),
+        ("Origin", ("Accept-Language",), "Origin, Accept-Language"),
+        (
+            "origin, accept-language",
+            ("Accept-Language", "Cookie"),
+            "origin, accept-language, Cookie",
+        ),
+        ("Accept-Language, Cookie", ("Cookie", "Accept-Language"), "Accept-Language, Cookie"),
+    ],
+)
+def test_vary_names_each_header_once(present, added, expected):
+    response = Response("page", headers={"Vary": present} if present else {})
+    add_vary(response, *added)
+    assert response.headers["Vary"] == expected
+    assert response.headers.getlist("Vary") == [expected]

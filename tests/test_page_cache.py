@@ -542,3 +542,22 @@ def test_the_cache_forgets_the_least_recently_used_pages_first():
     cache.put("old", 0, page(10))  # rendered from an older version: never kept
     assert cache.get("old", 1) is None
     assert cache.get("a", 2) is None and len(cache) == 0 and cache.total_bytes == 0
+
+
+def test_the_session_follows_a_new_secret_key_and_its_fallbacks(app, client):
+    """The session's serializer is built once, yet a rotated key is used at once."""
+    with client.session_transaction() as session:
+        session["kept"] = "yes"
+    old_key = app.config["SECRET_KEY"]
+
+    def kept() -> str | None:
+        with client.session_transaction() as session:
+            return session.get("kept")
+
+    assert kept() == "yes"
+    app.config.update(
+        SECRET_KEY="a new key, long enough to sign with", SECRET_KEY_FALLBACKS=[old_key]
+    )
+    assert kept() == "yes"  # signed with the old key, which is still a fallback
+    app.config.update(SECRET_KEY_FALLBACKS=[])
+    assert kept() is None  # the old key is gone: the cookie is no longer believed

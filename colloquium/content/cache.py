@@ -6,8 +6,9 @@ change saved anywhere raises that version in the database, so every worker of ev
 renders the page again on its next request: no shared cache, no message between workers.
 
 A form page the same for every anonymous visitor but for its CSRF token (the registration
-form) is kept the same way, its token left as a placeholder that each answer replaces with
-the visitor's own (``shared_form_version``, ``form_page``).
+form) is kept in a cache of its own, under everything it shows rather than under the version,
+its token left as a placeholder that each answer replaces with the visitor's own
+(``shared_form``, ``form_page``).
 """
 
 import hashlib
@@ -24,6 +25,7 @@ from flask import Flask, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 
 from colloquium.clock import local_today
 from colloquium.content.models import THE_ROW, ContentVersion
@@ -135,11 +137,10 @@ def _query_key() -> tuple:
     return tuple(sorted((name, tuple(values)) for name, values in request.args.lists()))
 
 
-def _page_key(language: str, version: int, *shown: object) -> tuple:
-    """What a kept page is found by: its address, language, today's date, version, and
-    ``shown``, whatever else the page shows that the version does not follow."""
-    key = (request.endpoint, request.path, _query_key(), language, local_today(), version)
-    return key + shown
+def _page_key(language: str, *shown: object) -> tuple:
+    """What a kept page is found by: its address, language, today's date, and ``shown``, what
+    the page shows beyond them (the content's version, or a form's own data)."""
+    return (request.endpoint, request.path, _query_key(), language, local_today(), *shown)
 
 
 def _plain(response: Response) -> bool:
@@ -231,38 +232,41 @@ def cached_page(view: Callable | None = None, *, language: Callable[[], str] | N
     return wrapped
 
 
-def shared_form_version() -> int | None:
-    """The content version to keep this form page under, or None: render it, do not keep it.
+def shared_form() -> bool:
+    """Whether this form page may be everyone's but for its token (see ``form_page``).
 
-    Only a GET (or HEAD) by an anonymous visitor without a message is the same page as
-    everyone's but for its token. Read it before loading what the page shows, so that a page
-    is never kept under a version newer than the content it shows.
+    Only a GET (or HEAD) by an anonymous visitor without a message is.
     """
-    if request.method not in ("GET", "HEAD") or _is_personal():
-        return None
-    version = content_version()
-    return None if version is None else version[0]
+    return request.method in ("GET", "HEAD") and not _is_personal()
 
 
-def form_page(version: int, shown: tuple, render: Callable[[], ResponseReturnValue]) -> Response:
-    """The form page of ``render`` kept for ``version``, with this visitor's own CSRF token.
+# A form is kept under what it shows, never under a version: its cache has this one.
+_FORM_VERSION = 0
 
-    ``shown`` holds what the page shows beyond the content: the page is rendered once per
-    version, language, address and ``shown``. Its token is kept as a placeholder, replaced
-    on every answer by ``generate_csrf()``: each visitor gets their own, its secret in their
-    session as after a render, so the answer keeps its session cookie and the view's
-    ``Cache-Control``. Nothing else of the visitor's is in the page: ``shared_form_version``
-    sent the others to their own render.
+
+def form_page(shown: tuple, render: Callable[[], ResponseReturnValue]) -> Response:
+    """The form page of ``render`` kept for ``shown``, with this visitor's own CSRF token.
+
+    ``shown`` holds every value the page shows from the database (for the registration form,
+    the edition's title, date, city, seats and closing time), read by the view before it
+    calls this: the page is rendered once per language, address and ``shown``, and needs no
+    content version, so a hit runs only the view's own query. Its token is kept as a
+    placeholder, replaced on every answer by ``generate_csrf()``: each visitor gets their
+    own, its secret in their session as after a render, so the answer keeps its session
+    cookie and the view's ``Cache-Control``. Nothing else of the visitor's is in the page:
+    ``shared_form`` sent the others to their own render. Forms have a cache of their own
+    (``app.extensions["form_cache"]``): the seats left change with every confirmation, and
+    their pages must not push the public pages out.
     """
-    cache: PageCache = current_app.extensions["page_cache"]
-    key = _page_key(select_locale(), version, *shown)
-    page = cache.get(key, version)
+    cache: PageCache = current_app.extensions["form_cache"]
+    key = _page_key(select_locale(), *shown)
+    page = cache.get(key, _FORM_VERSION)
     if page is None:
         response = current_app.make_response(render())
         token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
         if token and _plain(response):
             body = response.get_data().replace(token.encode(), _TOKEN_PLACEHOLDER)
-            cache.put(key, version, _stored(response, body))
+            cache.put(key, _FORM_VERSION, _stored(response, body))
         return response  # this visitor's own render
     response = current_app.response_class(
         page.body.replace(_TOKEN_PLACEHOLDER, generate_csrf().encode()), headers=page.headers
@@ -279,6 +283,20 @@ class _SessionInterface(SecureCookieSessionInterface):
     proxy may then keep one copy per language.
     """
 
+    _serializer: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer, built once for the app's keys rather than twice a request.
+
+        Building one costs more than using it: itsdangerous tries its JSON serializer out
+        each time. A new key (or fallback) builds a new one.
+        """
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = self._serializer
+        if built is None or built[0] != keys:
+            built = self._serializer = (keys, super().get_signing_serializer(app))
+        return built[1]
+
     def save_session(self, app: Flask, session, response: Response) -> None:
         """Save as Flask does, then drop ``Cookie`` from Vary when the view ignores it."""
         super().save_session(app, session, response)
@@ -289,6 +307,9 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    """Give this process its page cache."""
+    """Give this process its page cache and its form cache."""
     app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_MAX_BYTES"])
+    # A form page is about 20 KB, one per language and count of seats left: a sixteenth of
+    # the pages' room holds hundreds of them.
+    app.extensions["form_cache"] = PageCache(app.config["PAGE_CACHE_MAX_BYTES"] // 16)
     app.session_interface = _SessionInterface()

@@ -23,7 +23,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
 from colloquium.clock import local_today, utcnow
-from colloquium.content.cache import form_page, shared_form_version
+from colloquium.content.cache import form_page, shared_form
 from colloquium.editions import services as editions
 from colloquium.extensions import limiter
 from colloquium.forms import transaction
@@ -58,8 +58,6 @@ def _registration_rate_limit() -> str:
 @private
 def register():
     """The registration form of the current edition, or why it is closed."""
-    # Read first, so that the edition loaded next is at least as new (see ``form_page``).
-    version = shared_form_version()
     edition = editions.current_edition()
     now = utcnow()
     if edition is None or edition.is_past(local_today()):
@@ -69,12 +67,24 @@ def register():
         return render_template("registration/closed.html", edition=edition, state=state)
     if request.method == "POST":
         return _register_form(edition, RegistrationForm(), validate=True)
-    if version is None:  # a page of its own: logged in, a message to show (or no version)
+    if not shared_form():  # a page of its own: logged in, or a message to show
         return _blank_form(edition)
-    # Everyone else's page differs only by its CSRF token, and by the seats left: they change
-    # with every confirmation without raising the version.
-    shown = (edition.id, edition.seats_left, edition.capacity)
-    return form_page(version, shown, lambda: _blank_form(edition))
+    # Everyone else's page differs only by its CSRF token: it is kept under all it shows.
+    return form_page(_shown_on_form(edition), lambda: _blank_form(edition))
+
+
+def _shown_on_form(edition) -> tuple:
+    """Every value of the edition that the registration form shows (``register.html``)."""
+    return (
+        edition.id,
+        edition.title_fr,
+        edition.title_en,
+        edition.date,
+        edition.city,
+        edition.capacity,
+        edition.seats_left,
+        edition.registration_closes_at,
+    )
 
 
 def _blank_form(edition):
