@@ -7,6 +7,7 @@ collect_ignore = [
     "dataset.py",
     "read_pages.py",
     "bare_app.py",
+    "handwritten_app.py",
     "growth.py",
     "scale_out.py",
 ]

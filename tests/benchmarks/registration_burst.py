@@ -2,7 +2,8 @@
 
     .venv/bin/python tests/benchmarks/registration_burst.py \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \
-        [--clients 200] [--per-client 1] [--capacity 50] [--workers 2] [--threads 2]
+        [--clients 200] [--per-client 1] [--capacity 50] [--workers 2] [--threads 2] \
+        [--hand-written]
 
 The defaults are the scenario the registration path is tuned for: 200 people register and
 confirm at once for 50 seats.
@@ -25,6 +26,11 @@ seats: as many confirmed as seats (or people), the others waitlisted, and the wa
 mails announcing positions 1 to N, each the person's rank in the list. It exits with status
 1 if a request failed or the check fails (never on a ratio: figures depend on the machine,
 they are for people to read).
+
+With ``--hand-written``, the same clients then run the same journey, on the same emptied
+tables, against ``handwritten_app.py``: the four requests written by hand in bare Flask and
+SQL, the floor of what that work costs on this stack. Its figures and checks are printed
+beside Colloquium's.
 """
 
 from __future__ import annotations
@@ -373,41 +379,41 @@ def run_threads(targets) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("COLLOQUIUM_BENCH_DATABASE_URL"),
-        help="PostgreSQL URL (emptied!); or COLLOQUIUM_BENCH_DATABASE_URL",
-    )
-    parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--per-client", type=int, default=1)
-    parser.add_argument("--capacity", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
-    options = parser.parse_args()
-    if not options.database_url or not options.database_url.startswith("postgresql"):
-        parser.error("give a PostgreSQL --database-url (it will be emptied)")
+NAMES = ("GET /register", "POST /register", "GET manage page", "POST confirm")
+# gunicorn finds the benchmark's own apps (baseline_app, handwritten_app) here.
+BENCHMARKS_PATH = ("--pythonpath", str(Path(__file__).parent))
 
-    secret = secrets.token_hex(32)
-    prepare_database(options.database_url, options.capacity, secret)
-    engine = reader_engine(options.database_url)
-    run_id = secrets.token_hex(3)
-    names = ("GET /register", "POST /register", "GET manage page", "POST confirm")
 
+@dataclass
+class Run:
+    """One timed burst: its wall time, the timings of each kind of request, its CPU."""
+
+    label: str
+    wall: float
+    timings: dict[str, Timings]
+    cpu: CpuUse | None
+
+    @property
+    def requests(self) -> int:
+        return sum(len(t.latencies) + len(t.errors) for t in self.timings.values())
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.wall
+
+    @property
+    def errors(self) -> int:
+        return sum(len(t.errors) for t in self.timings.values())
+
+
+def registration_run(label, target, env, extra, engine, options) -> Run:
+    """The timed burst of registrations against ``target`` served by gunicorn."""
     port = free_port()
-    app_env = {
-        "COLLOQUIUM_SQLALCHEMY_DATABASE_URI": options.database_url,
-        "COLLOQUIUM_SECRET_KEY": secret,
-        "COLLOQUIUM_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        # One address hammers the form here; the per-IP limit would (rightly) stop it.
-        "COLLOQUIUM_RATELIMIT_ENABLED": "false",
-    }
-    server = start_gunicorn(
-        "colloquium:create_app()", port, app_env, options.workers, options.threads
-    )
-    timings = {name: Timings(name) for name in names}
+    env = {**env, "COLLOQUIUM_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    server = start_gunicorn(target, port, env, options.workers, options.threads, extra)
+    timings = {name: Timings(name) for name in NAMES}
     start = threading.Barrier(options.clients)
+    run_id = secrets.token_hex(3)
     try:
         warm_up(port, "/register", options.workers * options.threads * 4)
         wall, cpu = measured(
@@ -420,74 +426,134 @@ def main() -> None:
         )
     finally:
         stop(server)
+    return Run(label, wall, timings, cpu)
 
-    baseline_port = free_port()
-    baseline = start_gunicorn(
+
+def baseline_run(engine, options) -> Run:
+    """As many requests as a registration run, spread over the same clients, one INSERT each."""
+    port = free_port()
+    server = start_gunicorn(
         "baseline_app:app",
-        baseline_port,
+        port,
         {"BASELINE_DATABASE_URL": options.database_url},
         options.workers,
         options.threads,
-        extra=("--pythonpath", str(Path(__file__).parent)),
+        extra=BENCHMARKS_PATH,
     )
-    baseline_timings = {"POST /insert (baseline)": Timings("POST /insert (baseline)")}
+    name = "POST /insert (baseline)"
+    timings = {name: Timings(name)}
     start = threading.Barrier(options.clients)
-    # As many requests as the registration run sent, spread over the same clients.
-    per_client = options.per_client * len(names)
+    per_client = options.per_client * len(NAMES)
     try:
-        warm_up(baseline_port, "/", options.workers * options.threads * 4)
-        baseline_wall, baseline_cpu = measured(
-            baseline,
+        warm_up(port, "/", options.workers * options.threads * 4)
+        wall, cpu = measured(
+            server,
             engine,
             lambda: run_threads(
-                (baseline_client, (baseline_port, per_client, baseline_timings, start))
+                (baseline_client, (port, per_client, timings, start))
                 for _ in range(options.clients)
             ),
         )
     finally:
-        stop(baseline)
+        stop(server)
+    return Run("One-INSERT baseline", wall, timings, cpu)
 
-    total = sum(len(t.latencies) + len(t.errors) for t in timings.values())
-    base_total = sum(len(t.latencies) + len(t.errors) for t in baseline_timings.values())
+
+def forget_registrations(engine: sa.Engine) -> None:
+    """Empty the registrations and the outbox, free every seat: the next burst starts anew."""
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM outgoing_mail"))
+        connection.execute(sa.text("DELETE FROM registration"))
+        connection.execute(sa.text("UPDATE edition SET seats_taken = 0"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("COLLOQUIUM_BENCH_DATABASE_URL"),
+        help="PostgreSQL URL (emptied!); or COLLOQUIUM_BENCH_DATABASE_URL",
+    )
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--per-client", type=int, default=1)
+    parser.add_argument("--capacity", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--hand-written",
+        action="store_true",
+        help="also run the same journey against handwritten_app.py (bare Flask and SQL)",
+    )
+    options = parser.parse_args()
+    if not options.database_url or not options.database_url.startswith("postgresql"):
+        parser.error("give a PostgreSQL --database-url (it will be emptied)")
+
+    secret = secrets.token_hex(32)
+    prepare_database(options.database_url, options.capacity, secret)
+    engine = reader_engine(options.database_url)
+    people = options.clients * options.per_client
+    app_env = {
+        "COLLOQUIUM_SQLALCHEMY_DATABASE_URI": options.database_url,
+        "COLLOQUIUM_SECRET_KEY": secret,
+        # One address hammers the form here; the per-IP limit would (rightly) stop it.
+        "COLLOQUIUM_RATELIMIT_ENABLED": "false",
+    }
+    runs = [registration_run("Colloquium", "colloquium:create_app()", app_env, (), engine, options)]
+    holds = {"Colloquium": check_seats(engine, people, options.capacity)}
+    if options.hand_written:
+        forget_registrations(engine)
+        env = {"BASELINE_DATABASE_URL": options.database_url, "BASELINE_SECRET_KEY": secret}
+        runs.append(
+            registration_run(
+                "Hand-written", "handwritten_app:app", env, BENCHMARKS_PATH, engine, options
+            )
+        )
+        holds["Hand-written"] = check_seats(engine, people, options.capacity)
+    baseline = baseline_run(engine, options)
+    engine.dispose()
+
     print(
         f"\nRegistration burst: {options.clients} clients x {options.per_client} registrations, "
         f"capacity {options.capacity}, gunicorn {options.workers} workers x {options.threads} "
         f"threads, PostgreSQL"
     )
-    for timing in timings.values():
-        print("  " + timing.line(wall))
-    for timing in baseline_timings.values():
-        print("  " + timing.line(baseline_wall))
-    errors = sum(len(t.errors) for t in [*timings.values(), *baseline_timings.values()])
-    for timing in [*timings.values(), *baseline_timings.values()]:
-        for error in sorted(set(timing.errors))[:5]:
-            print(f"  ! {timing.name}: {error} (x{timing.errors.count(error)})")
-    per_request, baseline_rate = total / wall, base_total / baseline_wall
-    finished = len(timings["POST confirm"].latencies)
-    print(f"\nPer request:        {per_request:8.1f} req/s ({total} requests in {wall:.2f} s)")
-    print(
-        f"One-INSERT baseline: {baseline_rate:7.1f} req/s ({base_total} requests in "
-        f"{baseline_wall:.2f} s)"
-    )
-    print(f"Ratio:              {per_request / baseline_rate:8.2f}")
-    if cpu and baseline_cpu:
-        # The outbox reads of the registration clients count as theirs: they are the
-        # benchmark's, not the app's, and cost about as much as a request's own client side.
-        print(f"CPU ms per request, registration: {cpu.per_request(total)}")
-        print(f"CPU ms per request, baseline:     {baseline_cpu.per_request(base_total)}")
-        ratio = (baseline_cpu.total / base_total) / (cpu.total / total)
-        print(f"Ratio of CPU per request: {ratio:8.2f}")
-    print(f"Complete registrations (submitted and confirmed): {finished / wall:.1f} per second")
+    for run in [*runs, baseline]:
+        print(f"{run.label}:")
+        for timing in run.timings.values():
+            print("  " + timing.line(run.wall))
+            for error in sorted(set(timing.errors))[:5]:
+                print(f"  ! {timing.name}: {error} (x{timing.errors.count(error)})")
+    print()
+    for run in [*runs, baseline]:
+        print(
+            f"{run.label + ':':<22}{run.rate:8.1f} req/s ({run.requests} requests in "
+            f"{run.wall:.2f} s), ratio {run.rate / baseline.rate:.2f}"
+        )
+    for run in [*runs, baseline]:
+        if run.cpu and baseline.cpu:
+            # The outbox reads of the registration clients count as theirs: they are the
+            # benchmark's, not the app's, and cost about as much as a request's own client side.
+            print(f"CPU ms per request, {run.label:<20} {run.cpu.per_request(run.requests)}")
+    for run in runs:
+        if run.cpu and baseline.cpu:
+            ratio = (baseline.cpu.total / baseline.requests) / (run.cpu.total / run.requests)
+            print(f"Ratio of CPU per request, {run.label:<14} {ratio:6.2f}")
+    for run in runs:
+        finished = len(run.timings["POST confirm"].latencies)
+        print(
+            f"Complete registrations (submitted and confirmed), {run.label}: "
+            f"{finished / run.wall:.1f} per second"
+        )
+    errors = sum(run.errors for run in [*runs, baseline])
     print(f"Errors:             {errors}")
-
-    holds = check_seats(engine, options.clients * options.per_client, options.capacity)
-    engine.dispose()
-    if errors or not holds:
+    for label, (_held, report) in holds.items():
+        print(f"\n{label}: {report}")
+    if errors or not all(held for held, _report in holds.values()):
         raise SystemExit(1)
 
 
-def check_seats(engine: sa.Engine, people: int, capacity: int) -> bool:
-    """Print the final counts and whether the seats add up exactly; True if they do."""
+def check_seats(engine: sa.Engine, people: int, capacity: int) -> tuple[bool, str]:
+    """Whether the seats add up exactly, and the final counts and checks as lines to print."""
     with engine.connect() as connection:
         statuses = dict(
             connection.execute(
@@ -517,10 +583,10 @@ def check_seats(engine: sa.Engine, people: int, capacity: int) -> bool:
         positions[registration_id] = int(number.group(1) or number.group(2)) if number else None
     confirmed, waitlisted = statuses.get("confirmed", 0), statuses.get("waitlisted", 0)
     expected_confirmed = min(capacity, people)
-    print(
-        f"\nFinal counts: {dict(sorted(statuses.items()))}; seats taken {taken} of {seats}; "
+    lines = [
+        f"final counts {dict(sorted(statuses.items()))}; seats taken {taken} of {seats}; "
         f"{outbox} e-mails in the outbox"
-    )
+    ]
     checks = {
         f"{expected_confirmed} confirmed, {taken} seats taken": confirmed
         == taken
@@ -531,11 +597,10 @@ def check_seats(engine: sa.Engine, people: int, capacity: int) -> bool:
         )
         and sorted(positions.values()) == list(range(1, waitlisted + 1)),
     }
-    for label, ok in checks.items():
-        print(f"  {'ok    ' if ok else 'BROKEN'} {label}")
+    lines += [f"  {'ok    ' if ok else 'BROKEN'} {label}" for label, ok in checks.items()]
     holds = all(checks.values())
-    print(f"Seat invariant: {'holds' if holds else 'BROKEN'}")
-    return holds
+    lines.append(f"Seat invariant: {'holds' if holds else 'BROKEN'}")
+    return holds, "\n".join(lines)
 
 
 if __name__ == "__main__":
