@@ -36,6 +36,7 @@ beside Colloquium's.
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import os
 import re
@@ -242,7 +243,7 @@ def reader_engine(url: str) -> sa.Engine:
     return engine
 
 
-def registration_client(port, engine, run_id, index, per_client, timings, start):
+def registration_client(port, index, timings, start, *, engine, run_id, per_client):
     browser = Browser(port)
     start.wait()
     for n in range(per_client):
@@ -280,11 +281,11 @@ def registration_client(port, engine, run_id, index, per_client, timings, start)
         )
 
 
-def baseline_client(port, requests, timings, start):
+def baseline_client(port, _index, timings, start, *, requests):
     browser = Browser(port)
     start.wait()
     for _ in range(requests):
-        timed(timings["POST /insert (baseline)"], 204, lambda: browser.request("POST", "/insert"))
+        timed(timings[BASELINE], 204, lambda: browser.request("POST", "/insert"))
 
 
 def warm_up(port: int, path: str, count: int) -> None:
@@ -380,6 +381,7 @@ def run_threads(targets) -> float:
 
 
 NAMES = ("GET /register", "POST /register", "GET manage page", "POST confirm")
+BASELINE = "POST /insert (baseline)"
 # gunicorn finds the benchmark's own apps (baseline_app, handwritten_app) here.
 BENCHMARKS_PATH = ("--pythonpath", str(Path(__file__).parent))
 
@@ -406,22 +408,26 @@ class Run:
         return sum(len(t.errors) for t in self.timings.values())
 
 
-def registration_run(label, target, env, extra, engine, options) -> Run:
-    """The timed burst of registrations against ``target`` served by gunicorn."""
+def timed_run(label, target, env, warm_path, names, client, engine, options) -> Run:
+    """Serve ``target`` with gunicorn, then time ``client`` in each of the clients' threads.
+
+    ``client(port, index, timings, start)`` sends one client's requests, recording them in
+    ``timings`` (one per name in ``names``) once the ``start`` barrier lets every client go.
+    """
     port = free_port()
     env = {**env, "COLLOQUIUM_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-    server = start_gunicorn(target, port, env, options.workers, options.threads, extra)
-    timings = {name: Timings(name) for name in NAMES}
+    server = start_gunicorn(
+        target, port, env, options.workers, options.threads, extra=BENCHMARKS_PATH
+    )
+    timings = {name: Timings(name) for name in names}
     start = threading.Barrier(options.clients)
-    run_id = secrets.token_hex(3)
     try:
-        warm_up(port, "/register", options.workers * options.threads * 4)
+        warm_up(port, warm_path, options.workers * options.threads * 4)
         wall, cpu = measured(
             server,
             engine,
             lambda: run_threads(
-                (registration_client, (port, engine, run_id, i, options.per_client, timings, start))
-                for i in range(options.clients)
+                (client, (port, index, timings, start)) for index in range(options.clients)
             ),
         )
     finally:
@@ -429,34 +435,24 @@ def registration_run(label, target, env, extra, engine, options) -> Run:
     return Run(label, wall, timings, cpu)
 
 
+def registration_run(label, target, env, engine, options) -> Run:
+    """The timed burst of registrations against ``target``."""
+    client = functools.partial(
+        registration_client,
+        engine=engine,
+        run_id=secrets.token_hex(3),
+        per_client=options.per_client,
+    )
+    return timed_run(label, target, env, "/register", NAMES, client, engine, options)
+
+
 def baseline_run(engine, options) -> Run:
     """As many requests as a registration run, spread over the same clients, one INSERT each."""
-    port = free_port()
-    server = start_gunicorn(
-        "baseline_app:app",
-        port,
-        {"BASELINE_DATABASE_URL": options.database_url},
-        options.workers,
-        options.threads,
-        extra=BENCHMARKS_PATH,
+    client = functools.partial(baseline_client, requests=options.per_client * len(NAMES))
+    env = {"BASELINE_DATABASE_URL": options.database_url}
+    return timed_run(
+        "One-INSERT baseline", "baseline_app:app", env, "/", (BASELINE,), client, engine, options
     )
-    name = "POST /insert (baseline)"
-    timings = {name: Timings(name)}
-    start = threading.Barrier(options.clients)
-    per_client = options.per_client * len(NAMES)
-    try:
-        warm_up(port, "/", options.workers * options.threads * 4)
-        wall, cpu = measured(
-            server,
-            engine,
-            lambda: run_threads(
-                (baseline_client, (port, per_client, timings, start))
-                for _ in range(options.clients)
-            ),
-        )
-    finally:
-        stop(server)
-    return Run("One-INSERT baseline", wall, timings, cpu)
 
 
 def forget_registrations(engine: sa.Engine) -> None:
@@ -498,16 +494,12 @@ def main() -> None:
         # One address hammers the form here; the per-IP limit would (rightly) stop it.
         "COLLOQUIUM_RATELIMIT_ENABLED": "false",
     }
-    runs = [registration_run("Colloquium", "colloquium:create_app()", app_env, (), engine, options)]
+    runs = [registration_run("Colloquium", "colloquium:create_app()", app_env, engine, options)]
     holds = {"Colloquium": check_seats(engine, people, options.capacity)}
     if options.hand_written:
         forget_registrations(engine)
         env = {"BASELINE_DATABASE_URL": options.database_url, "BASELINE_SECRET_KEY": secret}
-        runs.append(
-            registration_run(
-                "Hand-written", "handwritten_app:app", env, BENCHMARKS_PATH, engine, options
-            )
-        )
+        runs.append(registration_run("Hand-written", "handwritten_app:app", env, engine, options))
         holds["Hand-written"] = check_seats(engine, people, options.capacity)
     baseline = baseline_run(engine, options)
     engine.dispose()
